@@ -1,0 +1,33 @@
+# aeserve — the two commands: `make run` (install what is missing, build, run) and `make test`.
+SWIFT ?= swift
+CONFIG ?= release
+BIN = .build/$(CONFIG)/aeserve
+PYTHON = .venv/bin/python
+DATA = /usr/share/datasets/fashion-mnist
+
+.PHONY: all bootstrap build run test models bench clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(SWIFT) build -c $(CONFIG)
+
+# Until the HTTP server exists: show the bundled model and reconstruct ten test images offline.
+run: build
+	$(BIN) inspect models/fashion-mnist
+	$(BIN) reconstruct --model models/fashion-mnist --input $(DATA)/t10k-images-idx3-ubyte.gz --limit 10
+
+test: bootstrap
+	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test --parallel
+
+models: build
+	scripts/make-models.sh
+
+bench: build
+	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench.sh
+
+clean:
+	rm -rf .build

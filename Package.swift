@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// aeserve: trains and serves autoencoders. Dependencies point one way:
+// aeserve → AECLI → {AEModel, AECheckpoint, AEData}; AEModel → AEMath → CBLAS.
+import PackageDescription
+
+let package = Package(
+    name: "aeserve",
+    products: [
+        .executable(name: "aeserve", targets: ["aeserve"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // The engine.
+        .target(name: "AEMath", dependencies: ["CBLAS"]),
+        .target(name: "AEModel", dependencies: ["AEMath"]),
+        .target(name: "AECheckpoint", dependencies: ["AEModel", "COpenSSL"]),
+        .target(name: "AEData", dependencies: ["CZlib"]),
+
+        // The command line: a library of commands (testable) and a thin executable.
+        .target(name: "AECLI", dependencies: [
+            "AEMath", "AEModel", "AECheckpoint", "AEData",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "aeserve", dependencies: ["AECLI"]),
+
+        // Tests.
+        .target(name: "AETestSupport", dependencies: ["AEMath"], path: "Tests/AETestSupport"),
+        .testTarget(name: "AEMathTests", dependencies: ["AEMath", "AETestSupport"]),
+        .testTarget(name: "AEModelTests", dependencies: ["AEModel", "AETestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "AECheckpointTests", dependencies: ["AECheckpoint", "AETestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "AEDataTests", dependencies: ["AEData", "AETestSupport"]),
+        .testTarget(name: "AECLITests", dependencies: ["AECLI", "AETestSupport"]),
+    ]
+)

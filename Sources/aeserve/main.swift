@@ -1,0 +1,3 @@
+import AECLI
+
+await AEServeCommand.main()
