@@ -1,0 +1,169 @@
+// The architecture JSON: the one description of a model shared by checkpoints, train jobs
+// and the API, with validation that names the offending field.
+import AEMath
+import Foundation
+
+/// What a model is: its kind, input size and layer stacks, as in the architecture JSON.
+///
+/// ```json
+/// {"kind": "autoencoder", "input_dim": 784,
+///  "encoder": [{"units": 512, "activation": "relu"}, {"units": 32, "activation": "linear"}],
+///  "decoder": [{"units": 512, "activation": "relu"}, {"units": 784, "activation": "sigmoid"}]}
+/// ```
+public struct Architecture: Codable, Sendable, Equatable {
+    /// The model family.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case autoencoder, variational
+    }
+
+    /// One dense layer: its output width and the activation after it.
+    public struct Layer: Codable, Sendable, Equatable {
+        /// Output features of the layer.
+        public var units: Int
+        /// The activation applied to the layer's output.
+        public var activation: Activation
+
+        /// A layer of `units` outputs followed by `activation`.
+        public init(units: Int, activation: Activation) {
+            self.units = units
+            self.activation = activation
+        }
+    }
+
+    /// The model family.
+    public var kind: Kind
+    /// Features per input vector.
+    public var inputDimension: Int
+    /// The encoder stack; for `autoencoder` its last layer is the latent, for `variational`
+    /// it is the hidden stack before the mean and log-variance heads.
+    public var encoder: [Layer]
+    /// The decoder stack; its last layer has `inputDimension` units.
+    public var decoder: [Layer]
+    /// The latent size of a `variational` model (the width of its mean and log-variance heads).
+    public var latentDimensionOverride: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, encoder, decoder
+        case inputDimension = "input_dim"
+        case latentDimensionOverride = "latent_dim"
+    }
+
+    /// An architecture; call `validate()` before building a model from it.
+    public init(kind: Kind, inputDimension: Int, encoder: [Layer], decoder: [Layer],
+                latentDimension: Int? = nil) {
+        self.kind = kind
+        self.inputDimension = inputDimension
+        self.encoder = encoder
+        self.decoder = decoder
+        self.latentDimensionOverride = latentDimension
+    }
+
+    /// The width of the latent code.
+    public var latentDimension: Int {
+        switch kind {
+        case .autoencoder: return encoder.last?.units ?? 0
+        case .variational: return latentDimensionOverride ?? 0
+        }
+    }
+
+    /// Checks every constraint of the contract, naming the field that breaks one.
+    public func validate() throws(ArchitectureError) {
+        guard inputDimension >= 1 else {
+            throw ArchitectureError("input_dim must be at least 1, got \(inputDimension)")
+        }
+        for (name, stack) in [("encoder", encoder), ("decoder", decoder)] {
+            for (i, layer) in stack.enumerated() where layer.units < 1 {
+                throw ArchitectureError("\(name)[\(i)].units must be at least 1, got \(layer.units)")
+            }
+        }
+        guard let last = decoder.last else {
+            throw ArchitectureError("decoder must have at least one layer")
+        }
+        guard last.units == inputDimension else {
+            throw ArchitectureError("""
+                decoder[\(decoder.count - 1)].units is \(last.units); the decoder's last layer \
+                must have input_dim (\(inputDimension)) units
+                """)
+        }
+        switch kind {
+        case .autoencoder:
+            guard !encoder.isEmpty else {
+                throw ArchitectureError("encoder must have at least one layer (its last is the latent)")
+            }
+            if let latent = latentDimensionOverride, latent != encoder[encoder.count - 1].units {
+                throw ArchitectureError("""
+                    latent_dim \(latent) is only for variational models; an autoencoder's latent \
+                    is its last encoder layer (\(encoder[encoder.count - 1].units) units)
+                    """)
+            }
+        case .variational:
+            guard let latent = latentDimensionOverride else {
+                throw ArchitectureError("a variational model needs latent_dim (the size of the mean and logvar heads)")
+            }
+            guard latent >= 1 else {
+                throw ArchitectureError("latent_dim must be at least 1, got \(latent)")
+            }
+        }
+    }
+
+    /// The architecture as compact JSON text with sorted keys (as stored in checkpoints).
+    public func jsonText() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding plain structs of Ints, Strings and arrays cannot fail.
+        guard let data = try? encoder.encode(self), let text = String(data: data, encoding: .utf8) else {
+            preconditionFailure("architecture JSON encoding failed")
+        }
+        return text
+    }
+
+    /// Parses architecture JSON text and validates it.
+    public static func parse(_ text: String) throws(ArchitectureError) -> Architecture {
+        let architecture: Architecture
+        do {
+            architecture = try JSONDecoder().decode(Architecture.self, from: Data(text.utf8))
+        } catch let error as DecodingError {
+            throw ArchitectureError(describing: error)
+        } catch {
+            throw ArchitectureError("architecture JSON: \(error)")
+        }
+        try architecture.validate()
+        return architecture
+    }
+}
+
+/// Why an architecture cannot be used, in words that name the field.
+public struct ArchitectureError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The user-facing message.
+    public var description: String
+
+    /// An error with a message.
+    public init(_ description: String) { self.description = description }
+
+    /// A message for a JSON decoding failure that names the field path.
+    init(describing error: DecodingError) {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let at = path(context.codingPath)
+            description = "architecture: missing field '\(key.stringValue)'\(at.isEmpty ? "" : " in \(at)")"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            description = "architecture: \(path(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            let at = path(context.codingPath)
+            if at.hasSuffix("activation") {
+                let names = Activation.allCases.map(\.rawValue).joined(separator: ", ")
+                description = "architecture: \(at): unknown activation; use one of \(names)"
+            } else if at == "kind" {
+                description = "architecture: kind must be 'autoencoder' or 'variational'"
+            } else {
+                description = "architecture: \(at.isEmpty ? "" : at + ": ")\(context.debugDescription)"
+            }
+        @unknown default:
+            description = "architecture: \(error)"
+        }
+    }
+}

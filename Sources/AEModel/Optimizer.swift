@@ -1,0 +1,149 @@
+// First-order optimizers over a model's layers: SGD with momentum, Adam and AdamW.
+import AEMath
+import Foundation
+
+/// The optimizer algorithms; raw values are the names used in training options.
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    case sgd, adam, adamw
+}
+
+/// Hyper-parameters of an optimizer.
+public struct OptimizerSettings: Codable, Sendable, Equatable {
+    /// The algorithm.
+    public var kind: OptimizerKind
+    /// Step size.
+    public var learningRate: Double
+    /// SGD momentum (0 for plain SGD).
+    public var momentum: Double
+    /// Adam's β₁ and β₂.
+    public var beta1: Double, beta2: Double
+    /// Adam's ε, added to √v̂.
+    public var epsilon: Double
+    /// L2 penalty added to the gradient (sgd, adam) or decoupled decay (adamw).
+    public var weightDecay: Double
+
+    /// Settings with PyTorch's defaults for whatever is not given.
+    public init(kind: OptimizerKind, learningRate: Double, momentum: Double = 0.9,
+                beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+                weightDecay: Double? = nil) {
+        self.kind = kind
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay ?? (kind == .adamw ? 0.01 : 0)
+    }
+}
+
+/// An optimizer with its state (step count and moment buffers), which can be saved and
+/// restored so that training resumes exactly.
+///
+/// - sgd: `buf = momentum·buf + (g + wd·p)`; `p -= lr·buf` (PyTorch SGD, no dampening, no Nesterov).
+/// - adam: `g += wd·p`; moments with bias correction; `p -= lr·m̂/(√v̂ + ε)` (PyTorch Adam).
+/// - adamw: `p -= lr·wd·p` (decoupled decay, Loshchilov & Hutter 2019), then the Adam step.
+public struct Optimizer<S: BLASScalar>: Sendable {
+    /// The hyper-parameters.
+    public var settings: OptimizerSettings
+    /// Steps taken so far (Adam's t).
+    public var step: Int
+    /// Per parameter slot (layer i: weight 2i, bias 2i+1): SGD momentum buffer or Adam's m.
+    public var firstMoments: [[S]]
+    /// Per parameter slot: Adam's v (empty for SGD).
+    public var secondMoments: [[S]]
+
+    /// A fresh optimizer for `layers`.
+    public init(settings: OptimizerSettings, for layers: [Dense<S>]) {
+        self.settings = settings
+        step = 0
+        let zeros = layers.flatMap { [[S](repeating: 0, count: $0.weight.count), [S](repeating: 0, count: $0.bias.count)] }
+        firstMoments = zeros
+        secondMoments = settings.kind == .sgd ? [] : zeros
+    }
+
+    /// An optimizer restored from saved state; the buffers must match the layers' sizes.
+    public init(settings: OptimizerSettings, step: Int, firstMoments: [[S]], secondMoments: [[S]]) {
+        self.settings = settings
+        self.step = step
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
+    }
+
+    /// Applies one update to every parameter of `layers` from `gradients`.
+    public mutating func update(_ layers: inout [Dense<S>], with gradients: [DenseGradient<S>]) {
+        precondition(layers.count == gradients.count && firstMoments.count == 2 * layers.count,
+                     "optimizer: state does not match the model")
+        step += 1
+        for i in layers.indices {
+            layers[i].weight.storage.withUnsafeMutableBufferPointer { p in
+                gradients[i].weight.storage.withUnsafeBufferPointer { g in update(p, g, slot: 2 * i) }
+            }
+            layers[i].bias.withUnsafeMutableBufferPointer { p in
+                gradients[i].bias.withUnsafeBufferPointer { g in update(p, g, slot: 2 * i + 1) }
+            }
+        }
+    }
+
+    private mutating func update(_ p: UnsafeMutableBufferPointer<S>, _ g: UnsafeBufferPointer<S>, slot: Int) {
+        let lr = S(settings.learningRate), wd = S(settings.weightDecay)
+        switch settings.kind {
+        case .sgd:
+            let mu = S(settings.momentum)
+            firstMoments[slot].withUnsafeMutableBufferPointer { buf in
+                for k in 0..<p.count {
+                    buf[k] = mu * buf[k] + (g[k] + wd * p[k])
+                    p[k] -= lr * buf[k]
+                }
+            }
+        case .adam, .adamw:
+            let decoupled = settings.kind == .adamw
+            let b1 = S(settings.beta1), b2 = S(settings.beta2), eps = S(settings.epsilon)
+            let correction1 = 1 - S(pow(settings.beta1, Double(step)))
+            let correction2 = 1 - S(pow(settings.beta2, Double(step)))
+            let decay = 1 - lr * wd
+            firstMoments[slot].withUnsafeMutableBufferPointer { m in
+                secondMoments[slot].withUnsafeMutableBufferPointer { v in
+                    for k in 0..<p.count {
+                        var grad = g[k]
+                        if decoupled { p[k] *= decay } else { grad += wd * p[k] }
+                        m[k] = b1 * m[k] + (1 - b1) * grad
+                        v[k] = b2 * v[k] + (1 - b2) * grad * grad
+                        let mHat = m[k] / correction1
+                        let vHat = v[k] / correction2
+                        p[k] -= lr * mHat / (vHat.squareRoot() + eps)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Gradient clipping by global norm.
+///
+/// reference: PyTorch `torch.nn.utils.clip_grad_norm_` (scale by max/(norm + 1e-6) when above).
+public enum GradientClipping {
+    /// The L2 norm of all gradients taken together.
+    public static func globalNorm<S: BLASScalar>(_ gradients: [DenseGradient<S>]) -> Double {
+        var sum = 0.0
+        for g in gradients {
+            for x in g.weight.storage { sum += Double(x) * Double(x) }
+            for x in g.bias { sum += Double(x) * Double(x) }
+        }
+        return sum.squareRoot()
+    }
+
+    /// Scales every gradient so that the global norm is at most `maxNorm`; returns the norm
+    /// before clipping.
+    @discardableResult
+    public static func clip<S: BLASScalar>(_ gradients: inout [DenseGradient<S>], maxNorm: Double) -> Double {
+        let norm = globalNorm(gradients)
+        let coefficient = maxNorm / (norm + 1e-6)
+        guard coefficient < 1 else { return norm }
+        let c = S(coefficient)
+        for i in gradients.indices {
+            gradients[i].weight.storage.withUnsafeMutableBufferPointer { w in for k in w.indices { w[k] *= c } }
+            gradients[i].bias.withUnsafeMutableBufferPointer { b in for k in b.indices { b[k] *= c } }
+        }
+        return norm
+    }
+}
