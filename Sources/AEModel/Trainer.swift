@@ -140,11 +140,12 @@ public struct Trainer: Sendable {
             for i in gradients.indices { gradients[i].zero() }
             let loss = model.backward(pass, target: target, loss: options.loss, beta: options.beta,
                                       into: &gradients)
-            guard loss.total.isFinite else {
+            // Weights can blow up while a bounded loss (sigmoid output) stays finite: watch the
+            // gradient norm too, which clipping needs anyway.
+            let norm = options.clipNorm.map { GradientClipping.clip(&gradients, maxNorm: $0) }
+                ?? GradientClipping.globalNorm(gradients)
+            guard loss.total.isFinite, norm.isFinite else {
                 throw TrainingError.diverged(epoch: epoch, batch: b + 1, loss: loss.total)
-            }
-            if let clipNorm = options.clipNorm {
-                GradientClipping.clip(&gradients, maxNorm: clipNorm)
             }
             optimizer.update(&model.layers, with: gradients)
             lossSum += loss.total * Double(rows.count)

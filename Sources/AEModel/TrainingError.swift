@@ -18,7 +18,7 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable, Equatable {
             return message
         case .diverged(let epoch, let batch, let loss):
             return """
-                training diverged: the loss became \(loss) in epoch \(epoch), batch \(batch); \
+                training diverged: the loss or its gradient became non-finite (loss \(loss)) in epoch \(epoch), batch \(batch); \
                 lower learning_rate, set clip_norm, or check the data for extreme values
                 """
         case .cancelled(let completed):

@@ -1,0 +1,63 @@
+import AEMath
+import AETestSupport
+import Testing
+
+@Suite("Gemm")
+struct GemmTests {
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (1, 7, 3), (5, 1, 9), (7, 13, 5), (33, 17, 1), (64, 3, 129), (3, 65, 31),
+    ]
+
+    static func random<S: BLASScalar>(_ rows: Int, _ columns: Int, _ g: inout RandomGenerator) -> Matrix<S> {
+        Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in S(g.nextUniform() * 2 - 1) })
+    }
+
+    @Test("the BLAS product equals the naive loop for every transpose case and odd shapes (Float)",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func matchesReferenceFloat(transposeA: Bool, transposeB: Bool) {
+        var g = RandomGenerator(seed: 1)
+        for (m, n, k) in Self.shapes {
+            let a: Matrix<Float> = transposeA ? Self.random(k, m, &g) : Self.random(m, k, &g)
+            let b: Matrix<Float> = transposeB ? Self.random(n, k, &g) : Self.random(k, n, &g)
+            let c0: Matrix<Float> = Self.random(m, n, &g)
+            var fast = c0, slow = c0
+            Gemm.multiply(a, transposingA: transposeA, b, transposingB: transposeB, into: &fast, alpha: 0.5, beta: 2)
+            Gemm.referenceMultiply(a, transposingA: transposeA, b, transposingB: transposeB, into: &slow, alpha: 0.5, beta: 2)
+            expectClose(fast.storage, slow.storage, rtol: 1e-5, atol: 1e-5, "C \(m)×\(n)×\(k) tA=\(transposeA) tB=\(transposeB)")
+        }
+    }
+
+    @Test("the BLAS product equals the naive loop in Double",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func matchesReferenceDouble(transposeA: Bool, transposeB: Bool) {
+        var g = RandomGenerator(seed: 2)
+        for (m, n, k) in Self.shapes {
+            let a: Matrix<Double> = transposeA ? Self.random(k, m, &g) : Self.random(m, k, &g)
+            let b: Matrix<Double> = transposeB ? Self.random(n, k, &g) : Self.random(k, n, &g)
+            var fast = Matrix<Double>(rows: m, columns: n), slow = fast
+            Gemm.multiply(a, transposingA: transposeA, b, transposingB: transposeB, into: &fast)
+            Gemm.referenceMultiply(a, transposingA: transposeA, b, transposingB: transposeB, into: &slow)
+            expectClose(fast.storage, slow.storage, rtol: 1e-12, atol: 1e-12, "C \(m)×\(n)×\(k)")
+        }
+    }
+
+    @Test("an empty inner dimension scales C by beta instead of leaving it")
+    func emptyInnerDimension() {
+        let a = Matrix<Float>(rows: 2, columns: 0)
+        let b = Matrix<Float>(rows: 0, columns: 3)
+        var c = Matrix<Float>(rows: 2, columns: 3, repeating: 4)
+        Gemm.multiply(a, b, into: &c, beta: 0.5)
+        #expect(c.storage == [Float](repeating: 2, count: 6))
+    }
+
+    @Test("a product over many rows matches the naive loop (batch-sized shapes)")
+    func batchShapes() {
+        var g = RandomGenerator(seed: 3)
+        let x: Matrix<Float> = Self.random(257, 31, &g)
+        let w: Matrix<Float> = Self.random(19, 31, &g)
+        var fast = Matrix<Float>(rows: 257, columns: 19), slow = fast
+        Gemm.multiply(x, w, transposingB: true, into: &fast)
+        Gemm.referenceMultiply(x, w, transposingB: true, into: &slow)
+        expectClose(fast.storage, slow.storage, rtol: 1e-5, atol: 1e-5, "x·wᵀ")
+    }
+}
