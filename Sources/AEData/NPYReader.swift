@@ -147,7 +147,7 @@ public enum NPYReader {
         /// Parses the literal NumPy writes; a small scanner rather than a Python parser, since
         /// only strings, booleans and tuples of integers appear.
         init(parsing text: String, source: String, offset: Int) throws {
-            var scanner = Scanner(text: Array(text.utf8), source: source, offset: offset)
+            var scanner = HeaderScanner(text: Array(text.utf8), source: source, offset: offset)
             var seen = Set<String>()
             try scanner.expect("{")
             while !scanner.consume("}") {
@@ -176,7 +176,7 @@ public enum NPYReader {
     }
 
     /// A cursor over the header text that skips whitespace between tokens.
-    struct Scanner {
+    struct HeaderScanner {
         let text: [UInt8]
         let source: String
         let offset: Int
