@@ -26,13 +26,13 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// d value / dx at pre-activation `x` whose activation is `y`.
+    /// d value / dx at pre-activation `x` whose activation is `y` (the ReLU family reads y).
     @inlinable
     public func derivative<S: BLASScalar>(_ x: S, output y: S) -> S {
         switch self {
         case .linear: return 1
-        case .relu: return x > 0 ? 1 : 0
-        case .leakyRelu: return x > 0 ? 1 : S(Activation.leakySlope)
+        case .relu: return y > 0 ? 1 : 0
+        case .leakyRelu: return y > 0 ? 1 : S(Activation.leakySlope)
         case .sigmoid: return y * (1 - y)
         case .tanh: return 1 - y * y
         case .gelu:
@@ -44,29 +44,50 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     }
 
     /// Applies the activation to every element of `z` in place.
+    @_specialize(exported: true, where S == Float)
     public func apply<S: BLASScalar>(_ z: inout Matrix<S>) {
         if self == .linear { return }
         z.storage.withUnsafeMutableBufferPointer { buffer in
-            switch self {
-            case .relu:
-                for i in buffer.indices where !(buffer[i] > 0) { buffer[i] = 0 }
-            default:
-                for i in buffer.indices { buffer[i] = value(buffer[i]) }
+            let x = buffer.baseAddress!
+            Parallel.forEachChunk(buffer.count) { range in
+                switch self {
+                case .relu:
+                    for i in range where !(x[i] > 0) { x[i] = 0 }
+                case .sigmoid:
+                    for i in range { x[i] = 1 / (1 + S.exponential(-x[i])) }
+                default:
+                    for i in range { x[i] = value(x[i]) }
+                }
             }
         }
     }
 
     /// Multiplies `gradient` (dL/dy) in place by dy/dz, giving dL/dz.
     ///
-    /// `preActivation` is z and `output` is y = f(z), both `[batch, features]` like `gradient`.
+    /// `preActivation` is z and `output` is y = f(z), both `[batch, features]` like `gradient`;
+    /// only GELU reads z, so the others accept y in its place.
+    @_specialize(exported: true, where S == Float)
     public func backward<S: BLASScalar>(
         _ gradient: inout Matrix<S>, preActivation: Matrix<S>, output: Matrix<S>
     ) {
         if self == .linear { return }
-        gradient.storage.withUnsafeMutableBufferPointer { g in
-            preActivation.storage.withUnsafeBufferPointer { z in
-                output.storage.withUnsafeBufferPointer { y in
-                    for i in g.indices { g[i] *= derivative(z[i], output: y[i]) }
+        gradient.storage.withUnsafeMutableBufferPointer { gBuffer in
+            preActivation.storage.withUnsafeBufferPointer { zBuffer in
+                output.storage.withUnsafeBufferPointer { yBuffer in
+                    let (g, z, y) = (gBuffer.baseAddress!, zBuffer.baseAddress!, yBuffer.baseAddress!)
+                    Parallel.forEachChunk(gBuffer.count) { range in
+                        switch self {
+                        case .relu:
+                            for i in range where !(y[i] > 0) { g[i] = 0 }
+                        case .leakyRelu:
+                            let slope = S(Activation.leakySlope)
+                            for i in range where !(y[i] > 0) { g[i] *= slope }
+                        case .sigmoid:
+                            for i in range { g[i] *= y[i] * (1 - y[i]) }
+                        default:
+                            for i in range { g[i] *= derivative(z[i], output: y[i]) }
+                        }
+                    }
                 }
             }
         }

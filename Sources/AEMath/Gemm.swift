@@ -8,6 +8,7 @@ public enum Gemm {
     /// ```
     /// Gemm.multiply(x, w, transposingB: true, into: &y)   // y = x · wᵀ
     /// ```
+    @_specialize(exported: true, where Scalar == Float)
     public static func multiply<Scalar: BLASScalar>(
         _ a: Matrix<Scalar>, transposingA: Bool = false,
         _ b: Matrix<Scalar>, transposingB: Bool = false,

@@ -9,6 +9,7 @@ public enum Loss: String, Sendable, Codable, CaseIterable {
 
     /// The loss of `prediction` against `target` (both `[batch, features]`), accumulated in
     /// Double, and dLoss/dPrediction.
+    @_specialize(exported: true, where S == Float)
     public func evaluate<S: BLASScalar>(
         prediction: Matrix<S>, target: Matrix<S>
     ) -> (value: Double, gradient: Matrix<S>) {
@@ -47,6 +48,7 @@ public enum Loss: String, Sendable, Codable, CaseIterable {
     }
 
     /// The per-row mean squared error between `prediction` and `target`.
+    @_specialize(exported: true, where S == Float)
     public static func rowMeanSquaredErrors<S: BLASScalar>(
         prediction: Matrix<S>, target: Matrix<S>
     ) -> [S] {
@@ -82,6 +84,7 @@ private let expMinus100 = 3.720075976020836e-44  // e^−100: below it PyTorch's
 /// reference: Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), appendix B.
 public enum KLDivergence {
     /// The value and the gradients with respect to mean and log-variance.
+    @_specialize(exported: true, where S == Float)
     public static func evaluate<S: BLASScalar>(
         mean: Matrix<S>, logVariance: Matrix<S>
     ) -> (value: Double, dMean: Matrix<S>, dLogVariance: Matrix<S>) {

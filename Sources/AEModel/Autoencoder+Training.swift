@@ -28,6 +28,7 @@ public struct BatchLoss: Sendable, Equatable {
 extension Autoencoder {
     /// The forward pass for training. For a variational model `noise` is the ε of
     /// z = μ + exp(½·logσ²)·ε, `[batch, latent]`; the trainer draws it from its generator.
+    @_specialize(exported: true, where S == Float)
     public func forward(_ input: Matrix<S>, noise: Matrix<S>? = nil) -> ForwardPass<S> {
         var layerInputs: [Matrix<S>] = []
         var caches: [DenseCache<S>] = []
@@ -64,14 +65,15 @@ extension Autoencoder {
 
     /// The loss of `pass` against `target` and its backward pass, accumulating every
     /// parameter's gradient into `gradients` (zero it first: it accumulates).
+    @_specialize(exported: true, where S == Float)
     public func backward(
         _ pass: ForwardPass<S>, target: Matrix<S>, loss: Loss, beta: Double,
         into gradients: inout [DenseGradient<S>]
     ) -> BatchLoss {
         let (reconstructionLoss, dOutput) = loss.evaluate(prediction: pass.output, target: target)
-        var d: Matrix<S> = dOutput
+        var d = dOutput
         for i in decoderIndices.reversed() {
-            d = layers[i].backward(d, input: pass.layerInputs[i], cache: pass.caches[i],
+            d = layers[i].backward(&d, input: pass.layerInputs[i], cache: pass.caches[i],
                                    gradient: &gradients[i])!
         }
         var kl = 0.0
@@ -89,17 +91,17 @@ extension Autoencoder {
                     + b * klTerm.dLogVariance.storage[k]
             }
             let hidden = pass.layerInputs[meanIndex]
-            var dHidden = layers[meanIndex].backward(dMean, input: hidden, cache: pass.caches[meanIndex],
+            var dHidden = layers[meanIndex].backward(&dMean, input: hidden, cache: pass.caches[meanIndex],
                                                      gradient: &gradients[meanIndex])!
             let dFromLogVariance = layers[logVarianceIndex].backward(
-                dLogVariance, input: hidden, cache: pass.caches[logVarianceIndex],
+                &dLogVariance, input: hidden, cache: pass.caches[logVarianceIndex],
                 gradient: &gradients[logVarianceIndex])!
             for k in dHidden.storage.indices { dHidden.storage[k] += dFromLogVariance.storage[k] }
             d = dHidden
         }
         for i in encoderIndices.reversed() {
             // The first layer's dInput would be the gradient for the data: skip that product.
-            guard let dInput = layers[i].backward(d, input: pass.layerInputs[i], cache: pass.caches[i],
+            guard let dInput = layers[i].backward(&d, input: pass.layerInputs[i], cache: pass.caches[i],
                                                   gradient: &gradients[i], needsInputGradient: i > 0)
             else { break }
             d = dInput
@@ -109,6 +111,7 @@ extension Autoencoder {
 
     /// The loss of a batch without gradients; a variational model uses its mean (no sampling)
     /// for the reconstruction and adds beta · KL.
+    @_specialize(exported: true, where S == Float)
     public func evaluate(_ input: Matrix<S>, target: Matrix<S>, loss: Loss, beta: Double) -> BatchLoss {
         let (latent, logVariance) = encode(input)
         let reconstruction = loss.evaluate(prediction: decode(latent), target: target).value
@@ -120,6 +123,7 @@ extension Autoencoder {
     }
 
     /// Zero gradients shaped like every layer's parameters.
+    @_specialize(exported: true, where S == Float)
     public func zeroGradients() -> [DenseGradient<S>] {
         layers.map { DenseGradient(zeroFor: $0) }
     }

@@ -111,6 +111,7 @@ public struct Autoencoder<S: BLASScalar>: Sendable {
 extension Autoencoder {
     /// The latent code of each row of `input` (`[batch, input_dim]` → `[batch, latent]`);
     /// a variational model returns its mean and also the log-variance.
+    @_specialize(exported: true, where S == Float)
     public func encode(_ input: Matrix<S>) -> (latent: Matrix<S>, logVariance: Matrix<S>?) {
         var h = input
         for i in encoderIndices { h = layers[i](h) }
@@ -119,6 +120,7 @@ extension Autoencoder {
     }
 
     /// The reconstruction of each latent row (`[batch, latent]` → `[batch, input_dim]`).
+    @_specialize(exported: true, where S == Float)
     public func decode(_ latent: Matrix<S>) -> Matrix<S> {
         var h = latent
         for i in decoderIndices { h = layers[i](h) }
@@ -127,6 +129,7 @@ extension Autoencoder {
 
     /// Encodes then decodes each row (the variational mean, no sampling), with each row's
     /// mean squared reconstruction error.
+    @_specialize(exported: true, where S == Float)
     public func reconstruct(_ input: Matrix<S>) -> (reconstruction: Matrix<S>, errors: [S]) {
         let output = decode(encode(input).latent)
         return (output, Loss.rowMeanSquaredErrors(prediction: output, target: input))

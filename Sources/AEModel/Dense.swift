@@ -51,6 +51,7 @@ public struct Dense<S: BLASScalar>: Sendable {
     }
 
     /// The layer's output for `input`, keeping nothing for a backward pass.
+    @_specialize(exported: true, where S == Float)
     public func callAsFunction(_ input: Matrix<S>) -> Matrix<S> {
         var y = affine(input)
         activation.apply(&y)
@@ -59,9 +60,11 @@ public struct Dense<S: BLASScalar>: Sendable {
 
     /// The forward pass for training: returns the cache `backward` needs
     /// (the pre-activation z, for the activation's derivative, and the output y).
+    @_specialize(exported: true, where S == Float)
     public func forward(_ input: Matrix<S>) -> DenseCache<S> {
-        let z = affine(input)
-        var y = z
+        var y = affine(input)
+        // Only GELU's derivative needs z; the others read it from y (ReLU family: y > 0 ⇔ z > 0).
+        let z = activation == .gelu ? y : nil
         activation.apply(&y)
         return DenseCache(preActivation: z, output: y)
     }
@@ -69,12 +72,14 @@ public struct Dense<S: BLASScalar>: Sendable {
     /// Accumulates dWeight and dBias into `gradient` and returns dInput (when asked).
     ///
     /// `dOutput: [batch, outputs]` is dL/dy; `input` is the batch given to `forward`.
+    @_specialize(exported: true, where S == Float)
+    /// `dOutput` is overwritten with dL/dz (it is scratch space, saving a copy per layer).
     public func backward(
-        _ dOutput: Matrix<S>, input: Matrix<S>, cache: DenseCache<S>,
+        _ dOutput: inout Matrix<S>, input: Matrix<S>, cache: DenseCache<S>,
         gradient: inout DenseGradient<S>, needsInputGradient: Bool = true
     ) -> Matrix<S>? {
-        var dZ = dOutput
-        activation.backward(&dZ, preActivation: cache.preActivation, output: cache.output)
+        activation.backward(&dOutput, preActivation: cache.preActivation ?? cache.output, output: cache.output)
+        let dZ = dOutput
         // dWeight += dZᵀ · input: [outputs, batch] · [batch, inputs]
         Gemm.multiply(dZ, transposingA: true, input, into: &gradient.weight, beta: 1)
         let width = outputs
@@ -96,8 +101,8 @@ public struct Dense<S: BLASScalar>: Sendable {
 
 /// What `Dense.forward` keeps for `backward`.
 public struct DenseCache<S: BLASScalar>: Sendable {
-    /// z = x·Wᵀ + b, `[batch, outputs]`.
-    public var preActivation: Matrix<S>
+    /// z = x·Wᵀ + b, `[batch, outputs]`; kept only for GELU, whose derivative needs it.
+    public var preActivation: Matrix<S>?
     /// y = f(z), `[batch, outputs]`.
     public var output: Matrix<S>
 }
@@ -117,7 +122,7 @@ public struct DenseGradient<S: BLASScalar>: Sendable {
 
     /// Sets every entry to zero.
     public mutating func zero() {
-        weight.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        bias.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        _ = weight.storage.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+        _ = bias.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 }

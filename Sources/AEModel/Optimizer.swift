@@ -70,6 +70,7 @@ public struct Optimizer<S: BLASScalar>: Sendable {
     }
 
     /// Applies one update to every parameter of `layers` from `gradients`.
+    @_specialize(exported: true, where S == Float)
     public mutating func update(_ layers: inout [Dense<S>], with gradients: [DenseGradient<S>]) {
         precondition(layers.count == gradients.count && firstMoments.count == 2 * layers.count,
                      "optimizer: state does not match the model")
@@ -86,31 +87,41 @@ public struct Optimizer<S: BLASScalar>: Sendable {
 
     private mutating func update(_ p: UnsafeMutableBufferPointer<S>, _ g: UnsafeBufferPointer<S>, slot: Int) {
         let lr = S(settings.learningRate), wd = S(settings.weightDecay)
+        let (p, g) = (p.baseAddress!, g.baseAddress!)
+        let count = firstMoments[slot].count
         switch settings.kind {
         case .sgd:
             let mu = S(settings.momentum)
-            firstMoments[slot].withUnsafeMutableBufferPointer { buf in
-                for k in 0..<p.count {
-                    buf[k] = mu * buf[k] + (g[k] + wd * p[k])
-                    p[k] -= lr * buf[k]
+            firstMoments[slot].withUnsafeMutableBufferPointer { buffer in
+                let buf = buffer.baseAddress!
+                Parallel.forEachChunk(count) { range in
+                    for k in range {
+                        buf[k] = mu * buf[k] + (g[k] + wd * p[k])
+                        p[k] -= lr * buf[k]
+                    }
                 }
             }
         case .adam, .adamw:
-            let decoupled = settings.kind == .adamw
+            // PyTorch's arrangement: p -= (lr / c1) · m / (√v / √c2 + ε), c = 1 − βᵗ.
             let b1 = S(settings.beta1), b2 = S(settings.beta2), eps = S(settings.epsilon)
-            let correction1 = 1 - S(pow(settings.beta1, Double(step)))
-            let correction2 = 1 - S(pow(settings.beta2, Double(step)))
-            let decay = 1 - lr * wd
-            firstMoments[slot].withUnsafeMutableBufferPointer { m in
-                secondMoments[slot].withUnsafeMutableBufferPointer { v in
-                    for k in 0..<p.count {
-                        var grad = g[k]
-                        if decoupled { p[k] *= decay } else { grad += wd * p[k] }
-                        m[k] = b1 * m[k] + (1 - b1) * grad
-                        v[k] = b2 * v[k] + (1 - b2) * grad * grad
-                        let mHat = m[k] / correction1
-                        let vHat = v[k] / correction2
-                        p[k] -= lr * mHat / (vHat.squareRoot() + eps)
+            let stepSize = lr / S(1 - pow(settings.beta1, Double(step)))
+            let rootCorrection2 = S((1 - pow(settings.beta2, Double(step))).squareRoot())
+            let decoupled = settings.kind == .adamw
+            let decay: S = decoupled ? 1 - lr * wd : 1
+            let l2: S = decoupled ? 0 : wd
+            firstMoments[slot].withUnsafeMutableBufferPointer { mBuffer in
+                secondMoments[slot].withUnsafeMutableBufferPointer { vBuffer in
+                    let (m, v) = (mBuffer.baseAddress!, vBuffer.baseAddress!)
+                    Parallel.forEachChunk(count) { range in
+                        for k in range {
+                            let parameter = p[k]
+                            let grad = g[k] + l2 * parameter
+                            let mk = b1 * m[k] + (1 - b1) * grad
+                            let vk = b2 * v[k] + (1 - b2) * grad * grad
+                            m[k] = mk
+                            v[k] = vk
+                            p[k] = parameter * decay - stepSize * mk / (vk.squareRoot() / rootCorrection2 + eps)
+                        }
                     }
                 }
             }
@@ -123,6 +134,7 @@ public struct Optimizer<S: BLASScalar>: Sendable {
 /// reference: PyTorch `torch.nn.utils.clip_grad_norm_` (scale by max/(norm + 1e-6) when above).
 public enum GradientClipping {
     /// The L2 norm of all gradients taken together.
+    @_specialize(exported: true, where S == Float)
     public static func globalNorm<S: BLASScalar>(_ gradients: [DenseGradient<S>]) -> Double {
         var sum = 0.0
         for g in gradients {
@@ -134,6 +146,7 @@ public enum GradientClipping {
 
     /// Scales every gradient so that the global norm is at most `maxNorm`; returns the norm
     /// before clipping.
+    @_specialize(exported: true, where S == Float)
     @discardableResult
     public static func clip<S: BLASScalar>(_ gradients: inout [DenseGradient<S>], maxNorm: Double) -> Double {
         let norm = globalNorm(gradients)
