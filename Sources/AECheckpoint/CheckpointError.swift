@@ -37,6 +37,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
     case missingTensor(name: String)
     /// A tensor's shape differs from the one the model needs.
     case shapeMismatch(name: String, expected: [Int], actual: [Int])
+    /// A file with no `architecture` metadata was loaded without one from the caller.
+    case missingArchitecture(file: String)
+    /// Tensors the architecture has no place for (a file for another model).
+    case unexpectedTensors(file: String, names: [String])
     /// A `__metadata__` value cannot be read as the type its key requires.
     case invalidMetadata(key: String, reason: String)
     /// A model name that cannot be a folder of the model store.
@@ -87,6 +91,12 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
         case let .nonFinite(file, tensor, index, value):
             return "\(file): tensor '\(tensor)' holds \(value) at flat index \(index); "
                 + "the model diverged or the file is corrupt"
+        case let .missingArchitecture(file):
+            return "\(file): no 'architecture' in the metadata (a foreign file?); "
+                + "give the architecture explicitly (--architecture or --preset)"
+        case let .unexpectedTensors(file, names):
+            return "\(file): tensors \(names.joined(separator: ", ")) do not belong to the "
+                + "architecture; is this a checkpoint of another model?"
         case let .missingTensor(name):
             return "\(name): missing from the checkpoint"
         case let .shapeMismatch(name, expected, actual):
