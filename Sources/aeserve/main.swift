@@ -1,3 +1,4 @@
 import AECLI
+import Foundation
 
-await AEServeCommand.main()
+exit(AEServeCommand.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,64 @@
+// `aeserve inspect`: what a checkpoint holds, for people and (with --json) for scripts.
+import AECheckpoint
+import AEModel
+import ArgumentParser
+import Foundation
+
+/// Shows a checkpoint's architecture, shapes, parameter count, sha256 and training facts.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a checkpoint's architecture, tensor shapes, parameter count, sha256 and training facts.",
+        discussion: "Example: aeserve inspect models/fashion-mnist")
+
+    @Argument(help: "Model folder (its highest version), version folder, or .safetensors file.")
+    var path: String
+
+    @OptionGroup(title: "Foreign checkpoints (no architecture in their metadata)")
+    var architecture: ArchitectureOptions
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let url = try ModelLocator.resolve(path)
+        let loaded = try ModelCheckpoint.load(contentsOf: url, architecture: try architecture.load())
+        let model = loaded.model
+        let a = model.architecture
+        let layers = model.layers.enumerated().map { i, layer in
+            (name: Autoencoder<Float>.layerName(i, in: a), shape: [layer.outputs, layer.inputs],
+             activation: layer.activation.rawValue)
+        }
+        let facts = loaded.metadata.dictionary.filter { $0.key != "architecture" && $0.key != "format" }
+        if json {
+            var object: [String: Any] = [
+                "path": url.path, "sha256": loaded.sha256, "bytes": loaded.byteCount,
+                "parameters": model.parameterCount, "kind": a.kind.rawValue, "input_dim": a.inputDimension,
+                "latent_dim": a.latentDimension,
+                "layers": layers.map { ["name": $0.name, "weight_shape": $0.shape, "activation": $0.activation] },
+                "training": facts,
+            ]
+            object["architecture"] = try JSONSerialization.jsonObject(with: Data(a.jsonText().utf8))
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print(url.path)
+        print("  kind         \(a.kind.rawValue)")
+        print("  input_dim    \(a.inputDimension)")
+        print("  latent_dim   \(a.latentDimension)")
+        print("  parameters   \(model.parameterCount) (\(loaded.byteCount) bytes on disk)")
+        print("  sha256       \(loaded.sha256)")
+        print("  layers")
+        for layer in layers {
+            let padded = layer.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+            print("    \(padded) weight \(layer.shape)  \(layer.activation)")
+        }
+        if !facts.isEmpty {
+            print("  training")
+            for key in facts.keys.sorted() {
+                print("    \(key.padding(toLength: 17, withPad: " ", startingAt: 0)) \(facts[key]!)")
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+// `aeserve train`: the trainer on a local dataset, writing the next model version.
+import AECheckpoint
+import AEData
+import AEMath
+import AEModel
+import ArgumentParser
+import Foundation
+
+/// Trains a model and writes it as the next version of `--out`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an autoencoder and write it as the next version of a model folder.",
+        discussion: """
+            Example:
+              aeserve train --preset fashion-mnist \\
+                --dataset /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\
+                --test-set /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \\
+                --epochs 20 --out models/fashion-mnist
+            """)
+
+    @OptionGroup(title: "Architecture (one of)")
+    var architecture: ArchitectureOptions
+
+    @Option(help: "Fine-tune this model (folder, version folder or file) instead of starting fresh.")
+    var base: String?
+
+    @Option(help: "Training data: IDX, NPY, CSV or JSON, optionally gzip-compressed.")
+    var dataset: String
+
+    @Option(help: "Dataset format when the file name does not tell: idx, npy, csv or json.")
+    var format: DatasetFormat?
+
+    @Option(help: "Use only the first N training samples.")
+    var limit: Int?
+
+    @Option(help: "Test set for a final reconstruction MSE (same format rules as --dataset).")
+    var testSet: String?
+
+    @Option(help: "Passes over the training data.")
+    var epochs: Int = 10
+
+    @Option(help: "Samples per mini-batch.")
+    var batchSize: Int = 256
+
+    @Option(help: "Optimizer: sgd, adam or adamw.")
+    var optimizer: OptimizerKind = .adam
+
+    @Option(help: "Learning rate.")
+    var learningRate: Double = 0.001
+
+    @Option(help: "Reconstruction loss: mse or bce.")
+    var loss: Loss = .mse
+
+    @Option(help: "Seed for weights, split, shuffles and noise (same seed and data: same weights).")
+    var seed: UInt64 = 42
+
+    @Option(help: "Fraction of the data held out for validation, in [0, 1).")
+    var validationSplit: Double = 0.1
+
+    @Option(help: "Standard deviation of Gaussian input noise (denoising); 0 for none.")
+    var noise: Double = 0
+
+    @Option(help: "Weight of the KL term (variational models).")
+    var beta: Double = 1
+
+    @Option(help: "Clip gradients to this global L2 norm.")
+    var clipNorm: Double?
+
+    @Option(help: "Stop after this many epochs without validation improvement (keeps the best weights).")
+    var patience: Int?
+
+    @Option(help: "Weight decay: L2 for sgd/adam, decoupled for adamw (default 0.01 there).")
+    var weightDecay: Double?
+
+    @Option(help: "BLAS threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Save resumable state here after each epoch; resume from it when it exists.")
+    var stateFile: String?
+
+    @Option(help: "Model folder to write the next version into, e.g. models/fashion-mnist.")
+    var out: String?
+
+    func validate() throws {
+        if base == nil, architecture.architectureFile == nil, architecture.preset == nil {
+            throw ValidationError("give --preset, --architecture or --base")
+        }
+        if base != nil, architecture.architectureFile != nil || architecture.preset != nil {
+            throw ValidationError("--base takes the architecture of the base model; drop --preset/--architecture")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        do { try options.validate() } catch { throw ValidationError(error.description) }
+    }
+
+    var options: TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        o.batchSize = batchSize
+        o.optimizer = optimizer
+        o.learningRate = learningRate
+        o.loss = loss
+        o.seed = seed
+        o.validationSplit = validationSplit
+        o.noise = noise
+        o.beta = beta
+        o.clipNorm = clipNorm
+        o.earlyStopping = patience.map { .init(patience: $0) }
+        o.weightDecay = weightDecay
+        return o
+    }
+
+    func run() throws {
+        BLAS.setThreadCount(threads)
+        let output = try out.map(ModelLocator.output)
+        let data = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: dataset), format: format, limit: limit)
+        let stateURL = stateFile.map { URL(fileURLWithPath: $0) }
+
+        var trainer: Trainer
+        if let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
+            let state = try TrainingStateFile.load(contentsOf: stateURL)
+            printError("resuming from \(stateURL.path) after epoch \(state.completedEpochs)")
+            trainer = try Trainer(state: state, data: data.matrix, options: options)
+        } else if let base {
+            let loaded = try ModelCheckpoint.load(contentsOf: try ModelLocator.resolve(base))
+            trainer = try Trainer(state: TrainingState(model: loaded.model, options: options), data: data.matrix, options: options)
+        } else {
+            guard let architecture = try architecture.load() else { throw CLIError("no architecture") }
+            trainer = try Trainer(architecture: architecture, data: data.matrix, options: options)
+        }
+        let kind = trainer.state.model.architecture.kind.rawValue
+        printError("training \(kind) on \(data.count) samples of \(data.dimension) (\(trainer.trainingSampleCount) for training), \(threads) BLAS thread(s)")
+
+        let display = ProgressDisplay()
+        let samples = trainer.trainingSampleCount
+        let result = try trainer.run(
+            onEpoch: { record, state in
+                display.epoch(record, of: epochs)
+                if let stateURL { try TrainingStateFile.save(state, to: stateURL) }
+            },
+            onBatch: { display.batch($0, samplesPerEpoch: samples) })
+
+        var testMSE: Double?
+        if let testSet {
+            let test = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: testSet))
+            testMSE = Evaluation.meanSquaredError(of: result.model, on: test.matrix)
+            printError(String(format: "test-set reconstruction MSE %.6f (%d samples)", testMSE!, test.count))
+        }
+        let last = result.history.last
+        let metadata = CheckpointMetadata(
+            dataset: URL(fileURLWithPath: dataset).lastPathComponent, epochs: result.history.count,
+            trainLoss: last?.trainLoss, validationLoss: last?.validationLoss, testMSE: testMSE,
+            createdAt: ISO8601DateFormatter().string(from: Date()), seed: seed,
+            trainingSeconds: result.history.reduce(0) { $0 + $1.seconds },
+            extra: ["optimizer": optimizer.rawValue, "learning_rate": String(learningRate),
+                    "batch_size": String(batchSize), "loss": loss.rawValue])
+        guard let (store, name) = output else {
+            printError("not saved: give --out models/<name> to write a version")
+            return
+        }
+        let version = try store.writeNewVersion(name: name, file: ModelCheckpoint.encode(result.model, metadata: metadata))
+        if let stateURL { try? FileManager.default.removeItem(at: stateURL) }
+        print(store.url(name: name, version: version).path)
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
