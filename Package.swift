@@ -23,6 +23,12 @@ let package = Package(
         .target(name: "AECheckpoint", dependencies: ["AEModel", "COpenSSL"]),
         .target(name: "AEData", dependencies: ["CZlib"]),
 
+        // Fast JSON for number arrays (parse and print floats, correctly rounded).
+        .target(name: "AEJSON"),
+
+        // The HTTP/1.1 server: sockets, Dispatch, zlib, OpenSSL; knows nothing of autoencoders.
+        .target(name: "HTTPServer", dependencies: ["CZlib", "COpenSSL"]),
+
         // The command line: a library of commands (testable) and a thin executable.
         .target(name: "AECLI", dependencies: [
             "AEMath", "AEModel", "AECheckpoint", "AEData",
@@ -39,5 +45,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AEDataTests", dependencies: ["AEData", "AETestSupport"]),
         .testTarget(name: "AECLITests", dependencies: ["AECLI", "AETestSupport"]),
+        .testTarget(name: "AEJSONTests", dependencies: ["AEJSON", "AETestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "AEJSON", "AETestSupport"],
+                    resources: [.copy("Corpus")]),
     ]
 )
