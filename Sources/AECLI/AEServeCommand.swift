@@ -15,6 +15,12 @@ public struct AEServeCommand: ParsableCommand {
 
     public init() {}
 
+    /// The `--help` text of the subcommand called `name`, or nil for an unknown name.
+    public static func subcommandHelp(_ name: String) -> String? {
+        configuration.subcommands.first { $0.configuration.commandName == name }
+            .map { helpMessage(for: $0) }
+    }
+
     /// Parses `arguments` (without the program name), runs the command and returns the exit
     /// code: 0 success, 1 a failure while running, 2 bad arguments (one line saying what to do).
     public static func run(_ arguments: [String]) -> Int32 {
