@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "AECheckpointTests", dependencies: ["AECheckpoint", "AETestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AEDataTests", dependencies: ["AEData", "AETestSupport"]),
-        .testTarget(name: "AECLITests", dependencies: ["AECLI", "AETestSupport"]),
+        .testTarget(name: "AECLITests", dependencies: ["AECLI", "AECheckpoint", "AEData", "AEModel", "AETestSupport"]),
         .testTarget(name: "AEJSONTests", dependencies: ["AEJSON", "AETestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "AEJSON", "AETestSupport"],
                     resources: [.copy("Corpus")]),
