@@ -41,7 +41,8 @@ public struct AEServeCommand: ParsableCommand {
         do {
             try command.run()
             return 0
-        } catch let error as CleanExit {
+        } catch where exitCode(for: error) == .success {
+            // --help and --version arrive as errors from the parsed command's run().
             print(fullMessage(for: error))
             return 0
         } catch let error as ExitCode {

@@ -27,6 +27,15 @@ struct HelpTests {
         #expect(help.contains("Example"))
     }
 
+    @Test("the binary prints help and exits 0 for --help on the root and every subcommand",
+          arguments: [[], ["train"], ["inspect"], ["encode"], ["reconstruct"]])
+    func binaryHelp(prefix: [String]) throws {
+        let result = try aeserve(prefix + ["--help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("USAGE: aeserve"))
+        #expect(result.stderr.isEmpty)
+    }
+
     @Test("the root help lists the subcommands")
     func root() {
         let help = AEServeCommand.helpMessage()
