@@ -95,8 +95,8 @@ for r in rows:
     if r["runtime"] == "aeserve" and key not in keys:
         keys.append(key)
 
-print(f'{"item":<36}{"aeserve":>12}{"NumPy":>12}{"ratio":>8}  {"of ceiling":>16}  {"peak RSS MB":>11}')
-print(f'{"":<36}{"":>12}{"":>12}{"ae/np":>8}  {"aeserve / NumPy":>16}  {"ae / np":>11}')
+print(f'{"item":<43}{"aeserve":>12}{"NumPy":>12}{"ratio":>8}  {"of ceiling":>16}  {"peak RSS MB":>11}')
+print(f'{"":<43}{"":>12}{"":>12}{"ae/np":>8}  {"aeserve / NumPy":>16}  {"ae / np":>11}')
 for item, t, batch in keys:
     ae, np_ = find("aeserve", item, t, batch), find("numpy", item, t, batch)
     if item == "sgemm":
@@ -109,7 +109,7 @@ for item, t, batch in keys:
     fa, fn = fraction(ae), fraction(np_)
     shown = f'{fa:.0%} / {fn:.0%}' if fa is not None and fn is not None else ""
     numpy_value = f'{np_["value"]:.1f}' if np_ else "-"
-    print(f'{label:<36}{ae["value"]:>12.1f}{numpy_value:>12}{ratio:>8}  {shown:>16}  {mb(ae) + " / " + mb(np_):>11}')
+    print(f'{label:<43}{ae["value"]:>12.1f}{numpy_value:>12}{ratio:>8}  {shown:>16}  {mb(ae) + " / " + mb(np_):>11}')
 
 targets = []
 train = find("aeserve", "train")
