@@ -9,7 +9,8 @@ usage() {
 usage: scripts/bench.sh [--only sgemm|train|encode|reconstruct] [--threads N] [--train-samples N]
                         [--epochs N] [--seconds S] [--dataset FILE]
 Runs `aeserve bench --json` and scripts/bench_numpy.py item by item and prints one table.
-The sgemm ceiling is always measured, so every fraction comes from the same run.
+The sgemm ceiling is always measured, at the start and at the end, so every fraction comes
+from the same run.
 Environment: AESERVE_BIN (default .build/release/aeserve), AESERVE_PYTHON (default .venv/bin/python).
 Resident memory of a full Fashion-MNIST epoch: scripts/bench.sh --only train --train-samples 60000 --epochs 1
 EOF
@@ -68,6 +69,13 @@ for item in "${items[@]}"; do
   fi
   "$python" scripts/bench_numpy.py --only "$item" "${common[@]}" >> "$results"
 done
+if [ "${items[*]}" != sgemm ]; then
+  # The ceiling again at the end: a ceiling taken while another process held a core would
+  # overstate every fraction, and the table keeps the best of the two.
+  echo "bench: sgemm again, aeserve then NumPy (load $(cut -d" " -f1 /proc/loadavg))" >&2
+  "$bin" bench --only sgemm --json "${common[@]}" >> "$results"
+  "$python" scripts/bench_numpy.py --only sgemm "${common[@]}" >> "$results"
+fi
 
 "$python" - "$results" "$threads" "$train_samples" <<'EOF'
 import json, sys
@@ -75,11 +83,10 @@ import json, sys
 path, threads, train_samples = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rows = [json.loads(line) for line in open(path) if line.strip()]
 def find(runtime, item, threads=None, batch=None):
-    for r in rows:
-        if (r["runtime"], r["item"]) == (runtime, item) and threads in (None, r["threads"]) \
-                and batch in (None, r.get("batch")):
-            return r
-    return None
+    """The matching figure; for sgemm, measured at the start and the end, the better one."""
+    found = [r for r in rows if (r["runtime"], r["item"]) == (runtime, item)
+             and threads in (None, r["threads"]) and batch in (None, r.get("batch"))]
+    return max(found, key=lambda r: r["value"]) if found else None
 
 ceilings = [r["value"] for r in rows if r["item"] == "sgemm" and r["threads"] == threads]
 ceiling = max(ceilings) if ceilings else None
@@ -132,8 +139,12 @@ if targets:
         print(f'  {name:<52}{figure:>9}  {"PASS" if ok else "MISS"}')
 
 print()
+one, two = find("aeserve", "sgemm", 1), find("aeserve", "sgemm", threads)
+if one and two and threads == 2 and two["value"] < 1.6 * one["value"]:
+    print(f'WARNING: 2-thread sgemm is only {two["value"] / one["value"]:.2f}x the 1-thread one: another '
+          'process held a core, so these figures are unreliable; run again when the machine is quiet.')
 if ceiling:
-    print(f"ceiling: the best {threads}-thread sgemm of this run (aeserve or NumPy), {ceiling:.1f} GFLOP/s.")
+    print(f"ceiling: the best {threads}-thread sgemm of this run (aeserve or NumPy, start or end), {ceiling:.1f} GFLOP/s.")
 flops = {r["item"]: r["flops_per_unit"] for r in rows if r["runtime"] == "aeserve" and "flops_per_unit" in r}
 if flops:
     print("flops per sample: train 6·parameters (forward 2, backward 4 per weight); encode 2·encoder weights;")
