@@ -150,7 +150,7 @@ if flops:
     print("flops per sample: train 6·parameters (forward 2, backward 4 per weight); encode 2·encoder weights;")
     print("  reconstruct 2·all weights; biases and activations not counted: "
           + ", ".join(f"{k} {v / 1e6:.2f} M" for k, v in flops.items()) + ".")
-print("figures: sgemm and inference the best of 5 rounds over --seconds; training its last epoch.")
+print("figures: sgemm (20 rounds) and inference (5) the best round over --seconds; training the best epoch after the first.")
 print("peak RSS: getrusage ru_maxrss of each item's own process (includes loading the dataset).")
 EOF
 echo

@@ -33,7 +33,8 @@ def parse_arguments():
     parser.add_argument("--dataset", default="/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
                         help="gzip-compressed IDX images; inference uses its first rows")
     parser.add_argument("--train-samples", type=int, default=10240, help="samples to train on per epoch")
-    parser.add_argument("--epochs", type=int, default=2, help="training epochs; the last one is reported")
+    parser.add_argument("--epochs", type=int, default=4,
+                        help="training epochs; the best after the first is reported (as aeserve)")
     parser.add_argument("--seconds", type=float, default=1.0, help="seconds per sgemm and inference measurement")
     parser.add_argument("--blas-info", action="store_true", help="print which BLAS NumPy uses and exit")
     return parser.parse_args()
@@ -170,7 +171,7 @@ def bench_training(samples, epochs):
     lr, beta1, beta2, eps = 1e-3, 0.9, 0.999, 1e-8
     rng = np.random.default_rng(42)
     step = 0
-    rate = 0.0
+    rates = []
     for _ in range(epochs):
         order = rng.permutation(len(data))
         start = time.perf_counter()
@@ -210,7 +211,9 @@ def bench_training(samples, epochs):
                 denominator = np.sqrt(vk) / root_c2
                 denominator += np.float32(eps)
                 p -= step_size * mk / denominator
-        rate = len(order) / (time.perf_counter() - start)
+        rates.append(len(order) / (time.perf_counter() - start))
+    # As aeserve: the best epoch after the first (which pays for warm-up), or the only one.
+    rate = max(rates[1:] or rates)
     parameters = sum(p.size for p in params)
     emit("train", rate, "samples/s", batch=TRAINING_BATCH, flops_per_unit=6.0 * parameters)
 

@@ -19,7 +19,7 @@ import Testing
         #expect(command.threads == 2)
         #expect(command.model == nil)
         #expect(command.trainSamples == 10240)
-        #expect(command.epochs == 2)
+        #expect(command.epochs == 4)
         #expect(command.seconds == 1)
     }
 
