@@ -11,7 +11,7 @@ public struct AEServeCommand: ParsableCommand {
         commandName: "aeserve",
         abstract: "Train and serve autoencoders.",
         discussion: "Models live in <models>/<name>/<version>/model.safetensors; see 'aeserve <command> --help'.",
-        subcommands: [TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self])
+        subcommands: [TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self, BenchCommand.self])
 
     public init() {}
 
