@@ -50,8 +50,7 @@ public func appendJSON(_ string: String, to bytes: inout [UInt8]) {
     bytes.append(UInt8(ascii: "\""))
 }
 
-/// Writes a flat array (`columnCount` nil) or rows into room reserved at the end of `bytes`,
-/// then trims what was not used.
+/// Writes a flat array (`columnCount` nil) or rows after `bytes`; nothing on a NaN or infinity.
 private func appendRows(
     _ values: some Collection<Float>, columnCount: Int?, to bytes: inout [UInt8]
 ) throws(NonFiniteFloatError) {
@@ -60,53 +59,50 @@ private func appendRows(
     if let failure = result { throw failure }
 }
 
+/// Writes through a small scratch buffer flushed to `bytes` as it fills: memory stays bounded
+/// and cache-warm however large the array.
 private func appendRows(
     _ values: UnsafeBufferPointer<Float>, columnCount: Int?, to bytes: inout [UInt8]
 ) -> NonFiniteFloatError? {
+    let scratchSize = 4096
     let start = bytes.count
-    // Per value: the number and a comma; per row: brackets and a comma; plus the outer brackets.
-    let rowCount = columnCount.map { values.count / $0 } ?? 0
-    let room = values.count * (FloatWriter.maximumLength + 1) + rowCount * 3 + 2
-    bytes.append(contentsOf: repeatElement(0, count: room))
-    let written: Int? = bytes.withUnsafeMutableBufferPointer { buffer in
-        // The buffer holds at least `room` bytes, so its base address exists.
-        guard let base = buffer.baseAddress else { return nil }
-        var p = base + start
-        p.pointee = UInt8(ascii: "[")
-        p += 1
-        for (index, value) in values.enumerated() {
-            guard value.isFinite else { return nil }
-            if let columnCount, index % columnCount == 0 {
-                if index > 0 {
-                    p[-1] = UInt8(ascii: "]")
-                    p.pointee = UInt8(ascii: ",")
-                    p += 1
-                }
-                p.pointee = UInt8(ascii: "[")
-                p += 1
-            }
-            p += FloatWriter.write(value, to: p)
-            p.pointee = UInt8(ascii: ",")
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchSize) { scratch in
+        // The allocation has the capacity asked for, so its base address exists.
+        guard let base = scratch.baseAddress else { return nil }
+        // Separators go before each value, never patched in behind it: Swift 6.3's dead-store
+        // elimination drops a store to `p[-1]` followed by one to `p[0]` (swiftlang/swift#77558).
+        var p = base
+        func emit(_ byte: UInt8) {
+            p.pointee = byte
             p += 1
         }
-        if values.isEmpty {
-            p.pointee = UInt8(ascii: "]")
-            return p + 1 - base
+        func flush() {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: p - base))
+            p = base
         }
-        // Replace the last comma by the closing bracket(s).
-        if columnCount != nil {
-            p[-1] = UInt8(ascii: "]")
-            p.pointee = UInt8(ascii: "]")
-            return p + 1 - base
+        // No values is `[]` whether rows were asked for or not: one empty flat row.
+        let isMatrix = columnCount != nil && !values.isEmpty
+        let rowLength = isMatrix ? columnCount ?? 0 : values.count
+        let rowCount = isMatrix ? values.count / rowLength : 1
+        if isMatrix { emit(UInt8(ascii: "[")) }
+        for row in 0 ..< rowCount {
+            if row > 0 { emit(UInt8(ascii: ",")) }
+            emit(UInt8(ascii: "["))
+            for index in row * rowLength ..< (row + 1) * rowLength {
+                let value = values[index]
+                guard value.isFinite else {
+                    bytes.removeSubrange(start...)
+                    return NonFiniteFloatError(index: index, value: value)
+                }
+                // Room for a separator, a number and the closing brackets.
+                if p - base > scratchSize - 2 * FloatWriter.maximumLength { flush() }
+                if index != row * rowLength { emit(UInt8(ascii: ",")) }
+                p += FloatWriter.write(value, to: p)
+            }
+            emit(UInt8(ascii: "]"))
         }
-        p[-1] = UInt8(ascii: "]")
-        return p - base
+        if isMatrix { emit(UInt8(ascii: "]")) }
+        flush()
+        return nil
     }
-    guard let written else {
-        bytes.removeLast(room)
-        let index = values.firstIndex { !$0.isFinite } ?? 0
-        return NonFiniteFloatError(index: index, value: values[index])
-    }
-    bytes.removeLast(start + room - written)
-    return nil
 }
