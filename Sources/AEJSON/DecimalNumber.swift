@@ -43,8 +43,8 @@ struct DecimalNumber {
     /// The most significant digits kept: 10^19 − 1 < 2^64.
     private static let keptDigits = 19
 
-    /// Reads the token at `start`; `text` must be followed by a byte that is not a digit (the
-    /// scanner's NUL sentinel guarantees it), so no loop needs a bounds check.
+    /// Reads the token at `start`; `text` must end with eight zero bytes (the scanner's padding),
+    /// so no loop needs a bounds check and eight bytes can be loaded anywhere.
     @inline(__always)
     static func scan(
         _ text: UnsafePointer<UInt8>, from start: Int, end: inout Int
@@ -82,7 +82,7 @@ struct DecimalNumber {
             throw isNegative ? .missingIntegerDigits : .notANumber
         }
 
-        // Fraction: leading zeros only move the exponent, so `0.000123` keeps three digits.
+        // Fraction: `0.000123` keeps three significant digits.
         var isInteger = true
         if text[i] == UInt8(ascii: ".") {
             isInteger = false
@@ -91,11 +91,24 @@ struct DecimalNumber {
                 end = i
                 throw .missingFractionDigits
             }
-            repeat {
-                let digit = UInt64(text[i] &- UInt8(ascii: "0"))
-                if significand == 0 && digit == 0 {
+            if significand == 0 {
+                // Zeros before the first significant digit only move the exponent.
+                while text[i] == UInt8(ascii: "0") {
                     exponent -= 1
-                } else if digits < keptDigits {
+                    i += 1
+                }
+            }
+            // Eight digits at a time while they fit: pixel values have 7–9 fraction digits, and
+            // one multiply-shift chain beats eight unpredictable loop exits.
+            while digits <= keptDigits - 8, let eight = eightDigits(text + i) {
+                significand = significand &* 100_000_000 &+ eight
+                digits += 8
+                exponent -= 8
+                i += 8
+            }
+            while isDigit(text[i]) {
+                let digit = UInt64(text[i] &- UInt8(ascii: "0"))
+                if digits < keptDigits {
                     significand = significand &* 10 &+ digit
                     digits += 1
                     exponent -= 1
@@ -103,7 +116,7 @@ struct DecimalNumber {
                     isTruncated = isTruncated || digit != 0
                 }
                 i += 1
-            } while isDigit(text[i])
+            }
         }
 
         // Exponent, clamped far beyond any finite Double so a long run of digits cannot overflow.
@@ -128,12 +141,26 @@ struct DecimalNumber {
                              isTruncated: isTruncated, isInteger: isInteger)
     }
 
+    /// The value of the eight ASCII digits at `bytes`, or nil if any is not a digit; the
+    /// scanner's zero padding makes the load safe up to the end (Lemire's SWAR conversion).
+    @inline(__always)
+    private static func eightDigits(_ bytes: UnsafePointer<UInt8>) -> UInt64? {
+        let word = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(as: UInt64.self))
+        // Every byte is 0x30…0x39: its high nibble is 3, and adding 6 does not carry into it.
+        guard (word & 0xF0F0_F0F0_F0F0_F0F0) | (((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+            == 0x3333_3333_3333_3333 else { return nil }
+        var value = word & 0x0F0F_0F0F_0F0F_0F0F
+        value = (value &* 2561) >> 8 & 0x00FF_00FF_00FF_00FF
+        value = (value &* 6_553_601) >> 16 & 0x0000_FFFF_0000_FFFF
+        return (value &* 42_949_672_960_001) >> 32
+    }
+
     @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool {
         byte &- UInt8(ascii: "0") < 10
     }
 
-    /// Exact powers of ten in Double: 10^22 is the largest below 2^53 · 2^22 that Double holds exactly.
+    /// 10^0 … 10^22, all exact in Double (10^23 is not).
     private static let powersOfTen: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,

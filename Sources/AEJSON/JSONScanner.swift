@@ -53,13 +53,13 @@ public struct JSONScanner {
     /// Where the last value read (or the last container closed) started, for `invalidValue(_:)`.
     var valueStart = 0
 
-    /// A scanner over a copy of `bytes`; a leading UTF-8 byte order mark is skipped.
+    /// A scanner over a copy of `bytes` (padded with zeros for the loops); a leading BOM is skipped.
     public init(_ bytes: [UInt8], maximumDepth: Int = 64, rejectingDuplicateKeys: Bool = true) {
         let buffer = bytes.withUnsafeBytes { ScannerBuffer(copying: $0) }
         self.init(buffer: buffer, maximumDepth: maximumDepth, rejectingDuplicateKeys: rejectingDuplicateKeys)
     }
 
-    /// A scanner over a copy of `bytes`; a leading UTF-8 byte order mark is skipped.
+    /// A scanner over a copy of `bytes` (padded with zeros for the loops); a leading BOM is skipped.
     public init(_ bytes: UnsafeRawBufferPointer, maximumDepth: Int = 64, rejectingDuplicateKeys: Bool = true) {
         self.init(buffer: ScannerBuffer(copying: bytes), maximumDepth: maximumDepth,
                   rejectingDuplicateKeys: rejectingDuplicateKeys)

@@ -31,6 +31,10 @@ import AEJSON
         ("integer 19 nines", "9999999999999999999"), ("powers of ten", "1e38"), ("tiny power of ten", "1e-38"),
         ("1e-44, fast path limit", "1e-44"), ("1e23", "1e23"), ("1e-23", "1e-23"), ("exponent with many digits", "1e0000000000000000000000001"),
         ("long fraction of zeros then a digit", "0." + String(repeating: "0", count: 40) + "1e40"),
+        ("eight fraction digits, read in one step", "0.12345678"), ("seven fraction digits", "0.1234567"),
+        ("sixteen fraction digits, two steps", "0.1234567890123456"),
+        ("eight digits, then past the nineteenth", "3.14159265358979323846"),
+        ("zeros, then eight digits", "0.0000000012345678"), ("eight digits then a non-digit", "0.12345678e-3"),
     ]
 
     @Test("edge cases JSON accepts read as the same Float as Float(String)", arguments: accepted.indices)
