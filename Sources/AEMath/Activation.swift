@@ -52,7 +52,8 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
             Parallel.forEachChunk(buffer.count) { range in
                 switch self {
                 case .relu:
-                    for i in range where !(x[i] > 0) { x[i] = 0 }
+                    let tail = S.self == Float.self ? Activation.reluForwardFloat(UnsafeMutableRawPointer(x), range) : range.lowerBound
+                    for i in tail..<range.upperBound where !(x[i] > 0) { x[i] = 0 }
                 case .sigmoid:
                     for i in range { x[i] = 1 / (1 + S.exponential(-x[i])) }
                 default:
@@ -77,11 +78,13 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
                     let (g, z, y) = (gBuffer.baseAddress!, zBuffer.baseAddress!, yBuffer.baseAddress!)
                     Parallel.forEachChunk(gBuffer.count) { range in
                         switch self {
-                        case .relu:
-                            for i in range where !(y[i] > 0) { g[i] = 0 }
-                        case .leakyRelu:
-                            let slope = S(Activation.leakySlope)
-                            for i in range where !(y[i] > 0) { g[i] *= slope }
+                        case .relu, .leakyRelu:
+                            let slope: S = self == .relu ? 0 : S(Activation.leakySlope)
+                            let tail = S.self == Float.self
+                                ? Activation.reluBackwardFloat(UnsafeMutableRawPointer(g), output: UnsafeRawPointer(y),
+                                                               slope: Float(slope), range)
+                                : range.lowerBound
+                            for i in tail..<range.upperBound where !(y[i] > 0) { g[i] *= slope }
                         case .sigmoid:
                             for i in range { g[i] *= y[i] * (1 - y[i]) }
                         default:

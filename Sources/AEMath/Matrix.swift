@@ -10,6 +10,7 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
     public var storage: [Scalar]
 
     /// A matrix filled with `value`.
+    @inlinable
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
         self.rows = rows
@@ -18,6 +19,7 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
     }
 
     /// A matrix over existing row-major values; `values.count` must be `rows * columns`.
+    @inlinable
     public init(rows: Int, columns: Int, values: [Scalar]) {
         precondition(values.count == rows * columns,
                      "matrix \(rows)×\(columns) needs \(rows * columns) values, got \(values.count)")
@@ -36,11 +38,13 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
     }
 
     /// A copy of row `r`.
+    @inlinable
     public func row(_ r: Int) -> [Scalar] {
         Array(storage[(r * columns)..<((r + 1) * columns)])
     }
 
     /// A new matrix holding the given rows, in order.
+    @inlinable
     public func gatherRows<C: Collection>(_ indices: C) -> Matrix<Scalar> where C.Element == Int {
         var out = Matrix(rows: indices.count, columns: columns)
         let width = columns
