@@ -22,14 +22,12 @@ public enum Parallel {
     }
 
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when `count` is large.
-    @inlinable
     public static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
         forEachBlock(count, blocks: count >= minimumParallelCount ? width : 1, minimum: 1, body)
     }
 
     /// Calls `body` on up to `blocks` disjoint blocks of at least `minimum` elements covering
     /// `0..<count`, in parallel when there is more than one.
-    @inlinable
     public static func forEachBlock(_ count: Int, blocks: Int, minimum: Int, _ body: (Range<Int>) -> Void) {
         let blocks = max(1, min(blocks, count / max(minimum, 1)))
         if blocks == 1 {
@@ -37,6 +35,12 @@ public enum Parallel {
             return
         }
         let size = (count + blocks - 1) / blocks
+        let block = { (index: Int) in
+            let start = index * size
+            if start < count { body(start..<min(start + size, count)) }
+        }
+        if SpinPool.shared.run(blocks: blocks, block) { return }
+        // The pool is busy with another caller's job: Dispatch's workers instead.
         // concurrentPerform returns only when every block is done and the blocks are disjoint,
         // so sharing the non-Sendable body (and the buffers it captures) is safe here.
         withoutActuallyEscaping(body) { body in
@@ -50,8 +54,7 @@ public enum Parallel {
 }
 
 /// A value handed across threads where the caller guarantees exclusive, bounded use.
-@usableFromInline
 struct UncheckedSendable<Value>: @unchecked Sendable {
-    @usableFromInline let value: Value
-    @usableFromInline init(_ value: Value) { self.value = value }
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

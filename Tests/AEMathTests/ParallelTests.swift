@@ -1,0 +1,47 @@
+import AEMath
+import Dispatch
+import Foundation
+import Testing
+
+@Suite("Parallel")
+struct ParallelTests {
+    @Test("blocks cover the range exactly once, from one caller and from many callers at once")
+    func coverage() {
+        let callers = 8, rounds = 300
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: callers) { caller in
+            for round in 0..<rounds {
+                let count = 1 + (round * 37 + caller * 11) % 500
+                let buffer = UnsafeMutablePointer<Int>.allocate(capacity: count)
+                buffer.initialize(repeating: 0, count: count)
+                Parallel.$taskWidth.withValue(2) {
+                    Parallel.forEachBlock(count, blocks: 2, minimum: 1) { range in
+                        for i in range { buffer[i] += 1 }
+                    }
+                }
+                if (0..<count).contains(where: { buffer[$0] != 1 }) { failures.add() }
+                buffer.deallocate()
+            }
+        }
+        #expect(failures.count == 0)
+    }
+
+    @Test("a large elementwise loop runs in chunks that cover it once")
+    func chunks() {
+        var values = [Int](repeating: 0, count: 100_003)
+        values.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            Parallel.forEachChunk(buffer.count) { range in
+                for i in range { base[i] = i }
+            }
+        }
+        #expect(values == Array(0..<100_003))
+    }
+}
+
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func add() { lock.withLock { value += 1 } }
+    var count: Int { lock.withLock { value } }
+}
