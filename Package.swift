@@ -10,6 +10,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -30,7 +34,13 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CZlib", "COpenSSL"]),
 
         // The service: registry, job queue, HTTP endpoints over the engine.
-        .target(name: "AEService", dependencies: ["AEMath", "AEModel", "AECheckpoint", "AEData"]),
+        .target(name: "AEService", dependencies: [
+            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEJSON", "HTTPServer",
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
 
         // The command line: a library of commands (testable) and a thin executable.
         .target(name: "AECLI", dependencies: [

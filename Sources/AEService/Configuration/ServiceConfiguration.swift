@@ -1,0 +1,94 @@
+// Every setting of `aeserve serve`, with its default. Values come from config/aeserve.json,
+// then AESERVE_* environment variables, then command-line flags (each overriding the last).
+import Foundation
+
+/// The settings of a running service.
+public struct ServiceConfiguration: Sendable, Equatable {
+    /// Listening and connection handling.
+    public struct Server: Sendable, Equatable {
+        public var host = "0.0.0.0"
+        public var port = 8080
+        public var maxConnections = 1024
+        public var drainTimeoutSeconds = 30.0
+        public var tlsCertificate: String?
+        public var tlsPrivateKey: String?
+    }
+
+    /// Size limits of requests.
+    public struct Limits: Sendable, Equatable {
+        public var requestLineBytes = 8192
+        public var headerBytes = 16384
+        public var headerCount = 100
+        public var bodyBytes = 16 << 20
+        public var batchVectors = 1024
+    }
+
+    /// How long a client may take.
+    public struct Timeouts: Sendable, Equatable {
+        public var headerSeconds = 10.0
+        public var bodySeconds = 30.0
+        public var idleSeconds = 60.0
+    }
+
+    /// Where models live and which one answers by default.
+    public struct Models: Sendable, Equatable {
+        public var root = "models"
+        public var defaultModel = "fashion-mnist"
+        public var pollIntervalSeconds = 5.0
+    }
+
+    /// The training-job queue.
+    public struct Training: Sendable, Equatable {
+        public var enabled = true
+        public var maxQueued = 16
+        public var concurrency = 1
+        public var maxInlineVectors = 100_000
+    }
+
+    /// Logging.
+    public struct Log: Sendable, Equatable {
+        public var level = "info"
+        public var format = "json"
+    }
+
+    public var server = Server()
+    public var limits = Limits()
+    public var timeouts = Timeouts()
+    public var models = Models()
+    /// Folders that training-job dataset paths are confined to.
+    public var dataRoots = ["/usr/share/datasets"]
+    /// Where jobs, their resumable state and activations are stored.
+    public var stateFolder = "state"
+    public var training = Training()
+    /// Cores the math uses for one request (products are split across them).
+    public var inferenceThreads = ProcessInfo.processInfo.activeProcessorCount
+    /// API keys for the mutating endpoints (never logged); empty means loopback only.
+    public var apiKeys: [String] = []
+    public var log = Log()
+
+    /// The defaults.
+    public init() {}
+
+    /// A summary safe to log: every setting except secrets, which show as a count.
+    public var redactedDescription: String {
+        var copy = self
+        copy.apiKeys = copy.apiKeys.map { _ in "<redacted>" }
+        return String(describing: copy)
+    }
+}
+
+/// A setting whose value is not allowed; the message names the key and what is allowed.
+public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The dotted key, e.g. `server.port`.
+    public var key: String
+    /// What is wrong and what is allowed.
+    public var message: String
+
+    /// An error for `key`.
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "configuration: \(key): \(message)" }
+}
