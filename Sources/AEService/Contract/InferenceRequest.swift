@@ -1,0 +1,85 @@
+// The bodies of /encode, /decode and /reconstruct, read with the fast JSON scanner: unknown
+// fields refused (a typo like "vector" for "vectors" must not pass silently), every error
+// naming the field, the index and what was expected.
+import AEJSON
+
+/// A parsed inference body: which model, and the rows to run.
+struct InferenceRequest: Sendable {
+    /// The model's name, or nil for the configured default.
+    var model: String?
+    /// A specific version, or nil for the served one.
+    var version: Int?
+    /// The input rows, row-major.
+    var rows: FloatMatrix
+    /// Whether the body used the one-row form (`"vector"` / `"latent"`).
+    var single: Bool
+    /// The field the rows came from, for messages (`vectors`, `latent`, …).
+    var field: String
+
+    /// Parses `body`; the batch form is `batchKey` (`vectors`), the one-row form `singleKey` (`vector`).
+    static func parse(_ body: [UInt8], batchKey: String, singleKey: String, limit: Int) throws(APIError) -> InferenceRequest {
+        var scanner = JSONScanner(body)
+        var model: String?, version: Int?, rows: FloatMatrix?, single = false, field = batchKey
+        do {
+            try scanner.beginObject()
+            while let key = try scanner.nextKey() {
+                switch key {
+                case "model": model = try scanner.readString()
+                case "version":
+                    version = try scanner.readInteger()
+                    if let v = version, v < 1 { throw scanner.invalidValue("a version is a positive integer, got \(v)") }
+                case batchKey:
+                    rows = try scanner.readFloatMatrix()
+                    field = batchKey
+                case singleKey:
+                    let values = try scanner.readFloats()
+                    rows = FloatMatrix(values: values, rowCount: 1, columnCount: values.count)
+                    single = true
+                    field = singleKey
+                default:
+                    throw APIError.invalid("unknown_field", Self.unknownFieldMessage(key, known: ["model", "version", batchKey, singleKey]))
+                }
+            }
+            try scanner.finish()
+        } catch let error as JSONError {
+            throw APIError(json: error)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.malformed("\(error)")
+        }
+        guard let rows else {
+            throw APIError.invalid("missing_field", "the body needs \"\(batchKey)\" (a list of rows) or \"\(singleKey)\" (one row)")
+        }
+        guard rows.rowCount > 0 else { throw APIError.invalid("empty_batch", "\(batchKey) is empty; give at least one row") }
+        guard rows.columnCount > 0 else { throw APIError.invalid("dimension_mismatch", "\(field)\(single ? "" : "[0]") is empty") }
+        guard rows.rowCount <= limit else {
+            throw APIError.invalid("batch_too_large", """
+                \(batchKey) has \(rows.rowCount) rows; the limit is \(limit) per request (setting limits.batch_vectors)
+                """)
+        }
+        return InferenceRequest(model: model, version: version, rows: rows, single: single, field: field)
+    }
+
+    /// "unknown field 'vector'; this endpoint takes model, version, vectors or vector".
+    static func unknownFieldMessage(_ key: String, known: [String]) -> String {
+        let list = known.dropLast().joined(separator: ", ") + " or " + (known.last ?? "")
+        return "unknown field '\(key)'; this endpoint takes \(list)"
+    }
+}
+
+extension APIError {
+    /// The API error for a JSON error: 400 for broken JSON, 422 for JSON of the wrong shape.
+    init(json error: JSONError) {
+        switch error.kind {
+        case .syntax, .tooDeep, .duplicateKey:
+            self = .malformed("invalid JSON: \(error.description)")
+        case .outOfRange:
+            self = .invalid("non_finite", "\(error.description); values must be finite 32-bit floats")
+        case .ragged:
+            self = .invalid("dimension_mismatch", error.description)
+        case .typeMismatch, .invalidValue:
+            self = .invalid("invalid_field", error.description)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+// POST/GET /train-job, GET/DELETE /train-job/{id}, GET /train-job/{id}/events (server-sent events).
+import AECheckpoint
+import Foundation
+import HTTPServer
+
+extension Service {
+    func addTrainingRoutes(to router: inout Router) {
+        route(&router, .post, "/train-job") { [self] request in
+            try authorize(request)
+            try requireJSON(request)
+            let queue = try trainingQueue()
+            if isDraining { throw APIError.unavailable("the server is shutting down; submit the job to another replica") }
+            let body = try decodeJobRequest(request.body)
+            let key = request.headers["Idempotency-Key"]
+            if let key, key.isEmpty || key.count > 255 {
+                throw APIError.malformed("Idempotency-Key must be 1 to 255 characters")
+            }
+            let (job, created) = try queue.submit(body, idempotencyKey: key, bodyDigest: SHA256Digest.hex(of: request.body))
+            var headers: HTTPHeaders = ["Location": "/train-job/\(job.id)"]
+            if !created { headers.set("Idempotent-Replayed", "true") }
+            if created {
+                logger.info("training job submitted", metadata: ["job": "\(job.id)", "model": "\(job.request.model)", "request_id": "\(request.id)"])
+            }
+            return try jobResponse(job, status: .accepted, headers: headers)
+        }
+        route(&router, .get, "/train-job") { [self] request in
+            let queue = try trainingQueue()
+            var state: JobState?
+            if let text = request.queryItem("status") {
+                guard let parsed = JobState(rawValue: text) else {
+                    throw APIError.invalid("invalid_query", "status must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'")
+                }
+                state = parsed
+            }
+            let jobs = queue.list(state: state)
+            let data = try Self.jobEncoder.encode(["jobs": jobs])
+            return jsonResponse(Array(data))
+        }
+        route(&router, .get, "/train-job/{id}") { [self] request in
+            let id = request.parameter("id") ?? ""
+            guard let job = try trainingQueue().job(id) else { throw APIError.notFound("unknown_job", "no training job '\(id)'") }
+            return try jobResponse(job)
+        }
+        route(&router, .delete, "/train-job/{id}") { [self] request in
+            try authorize(request)
+            let job = try trainingQueue().cancel(request.parameter("id") ?? "")
+            logger.notice("training job cancelled by request", metadata: ["job": "\(job.id)", "request_id": "\(request.id)"])
+            return try jobResponse(job)
+        }
+        route(&router, .get, "/train-job/{id}/events") { [self] request in
+            let queue = try trainingQueue()
+            let id = request.parameter("id") ?? ""
+            guard queue.job(id) != nil else { throw APIError.notFound("unknown_job", "no training job '\(id)'") }
+            let (events, continuation) = AsyncStream<JobEvent>.makeStream(bufferingPolicy: .unbounded)
+            let token = queue.subscribe(id) { event in
+                continuation.yield(event)
+                if case .finished = event { continuation.finish() }
+            }
+            // A job that ended before the subscription gets its end event at once.
+            if let job = queue.job(id), job.state.isFinal {
+                continuation.yield(.finished(job))
+                continuation.finish()
+            }
+            return HTTPResponse.serverSentEvents { writer in
+                defer { queue.unsubscribe(id, token) }
+                for await event in events {
+                    switch event {
+                    case let .epoch(job, record):
+                        let data = try Self.jobEncoder.encode(EpochEvent(job: job.id, epoch: record, epochs: job.progress.epochs))
+                        try await writer.writeEvent(data: String(decoding: data, as: UTF8.self), event: "epoch", id: "\(record.epoch)")
+                    case let .finished(job):
+                        let data = try Self.jobEncoder.encode(job)
+                        try await writer.writeEvent(data: String(decoding: data, as: UTF8.self), event: "end")
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    private func trainingQueue() throws(APIError) -> JobQueue {
+        guard let jobs else {
+            throw APIError(404, "training_disabled", "training is disabled on this server (setting training.enabled)")
+        }
+        return jobs
+    }
+
+    private func decodeJobRequest(_ body: [UInt8]) throws(APIError) -> TrainingJobRequest {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(body))
+        } catch {
+            throw APIError.malformed("invalid JSON: the body is not a JSON document")
+        }
+        guard let dictionary = object as? [String: Any] else { throw APIError.malformed("the body must be a JSON object") }
+        if let (path, allowed) = TrainingJobSchema.unknownKey(in: dictionary) {
+            throw APIError.invalid("unknown_field", "unknown field '\(path)'; allowed there: \(allowed.sorted().joined(separator: ", "))")
+        }
+        do {
+            return try JSONDecoder().decode(TrainingJobRequest.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw APIError.invalid("invalid_field", describe(error))
+        } catch {
+            throw APIError.invalid("invalid_field", "\(error)")
+        }
+    }
+
+    private func jobResponse(_ job: TrainingJob, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) throws -> HTTPResponse {
+        jsonResponse(Array(try Self.jobEncoder.encode(job)), status: status, headers: headers)
+    }
+
+    static let jobEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        // Diverging losses are reported as a failed job, but a NaN must never reach JSON.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return encoder
+    }()
+}
+
+/// The data of an `epoch` server-sent event.
+private struct EpochEvent: Encodable {
+    var job: String
+    var epoch: EpochRecord
+    var epochs: Int
+}

@@ -1,0 +1,80 @@
+// Prometheus metrics through swift-metrics with a per-service factory (no global bootstrap,
+// so several services can live in one process, as in tests).
+import CoreMetrics
+import Foundation
+import Metrics
+import Prometheus
+
+/// The service's metrics and their Prometheus exposition.
+public final class ServiceMetrics: Sendable {
+    /// The registry behind /metrics.
+    public let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+
+    /// Metrics with aeserve's histogram buckets.
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+    }
+
+    /// Counts a request and records its latency, labelled by route pattern (not raw path).
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let dimensions = [("route", route), ("method", method), ("status", String(status))]
+        Counter(label: "aeserve_http_requests_total", dimensions: dimensions, factory: factory).increment()
+        Timer(label: "aeserve_http_request_duration_seconds", dimensions: [("route", route), ("method", method)],
+              factory: factory).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000
+                                                  + Int64(duration.components.attoseconds / 1_000_000_000))
+    }
+
+    /// Counts vectors served by an operation.
+    func vectorsServed(_ count: Int, operation: String) {
+        Counter(label: "aeserve_vectors_total", dimensions: [("operation", operation)], factory: factory).increment(by: count)
+    }
+
+    func record(_ event: RegistryEvent) {
+        switch event {
+        case .refused:
+            Counter(label: "aeserve_checkpoints_refused_total", factory: factory).increment()
+        case .loaded, .removed, .activated:
+            break
+        }
+    }
+
+    func record(_ event: JobEvent) {
+        if case let .epoch(job, record) = event {
+            let dimensions = [("model", job.request.model)]
+            Gauge(label: "aeserve_training_samples_per_second", dimensions: dimensions, factory: factory).record(record.samplesPerSecond)
+            Gauge(label: "aeserve_training_loss", dimensions: dimensions + [("split", "train")], factory: factory).record(record.trainLoss)
+            if let validation = record.validationLoss {
+                Gauge(label: "aeserve_training_loss", dimensions: dimensions + [("split", "validation")], factory: factory).record(validation)
+            }
+        }
+    }
+
+    /// Sets the served-version gauge of every model.
+    func updateServedModels(_ registry: ModelRegistry) {
+        for entry in registry.snapshot() {
+            Gauge(label: "aeserve_model_served_version", dimensions: [("model", entry.name)], factory: factory)
+                .record(Double(entry.active.version))
+        }
+    }
+
+    /// Sets the jobs-by-state gauge.
+    func updateJobs(_ jobs: JobQueue) {
+        let all = jobs.list()
+        for state in JobState.allCases {
+            Gauge(label: "aeserve_training_jobs", dimensions: [("state", state.rawValue)], factory: factory)
+                .record(Double(all.filter { $0.state == state }.count))
+        }
+    }
+
+    /// The Prometheus text exposition.
+    func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

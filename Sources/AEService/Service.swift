@@ -1,0 +1,147 @@
+// The service: the registry, the job queue, metrics and logs behind one router. It knows the
+// JSON contract; the HTTP server under it knows nothing of autoencoders.
+import AECheckpoint
+import AEData
+import AEMath
+import AEModel
+import Foundation
+import HTTPServer
+import Logging
+import Synchronization
+
+/// The aeserve service: builds the router of every endpoint over a registry and a job queue.
+public final class Service: Sendable {
+    /// The settings it runs with.
+    public let configuration: ServiceConfiguration
+    /// The models it serves.
+    public let registry: ModelRegistry
+    /// The training queue (nil when training is disabled).
+    public let jobs: JobQueue?
+    /// Its Prometheus metrics.
+    public let metrics: ServiceMetrics
+    let logger: Logger
+    private let drainingFlag = Atomic<Bool>(false)
+    /// Overrides the peer check for tests of the loopback rule (nil: use the real peer).
+    let peerOverride: (@Sendable (HTTPRequest) -> SocketAddress?)?
+
+    /// A service over `configuration`'s models root and state folder.
+    public init(configuration: ServiceConfiguration, logger: Logger = Logger(label: "aeserve"),
+                peerOverride: (@Sendable (HTTPRequest) -> SocketAddress?)? = nil) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.peerOverride = peerOverride
+        let metrics = ServiceMetrics()
+        self.metrics = metrics
+        let state = URL(fileURLWithPath: configuration.stateFolder)
+        let registry = ModelRegistry(
+            source: FolderModelSource(root: URL(fileURLWithPath: configuration.models.root)),
+            pinsURL: state.appendingPathComponent("activations.json")) { event in
+                metrics.record(event)
+                switch event {
+                case let .loaded(name, version): logger.info("model loaded", metadata: ["model": "\(name)", "version": "\(version)"])
+                case let .refused(name, version, reason):
+                    logger.error("checkpoint refused; serving what was loaded before",
+                                 metadata: ["model": "\(name)", "version": "\(version)", "reason": "\(reason)"])
+                case let .removed(name, version): logger.notice("model version removed", metadata: ["model": "\(name)", "version": "\(version)"])
+                case let .activated(name, version): logger.notice("model activated", metadata: ["model": "\(name)", "version": "\(version)"])
+                }
+            }
+        self.registry = registry
+        if configuration.training.enabled {
+            var settings = JobQueueSettings()
+            settings.maxQueued = configuration.training.maxQueued
+            settings.concurrency = configuration.training.concurrency
+            settings.maxInlineVectors = configuration.training.maxInlineVectors
+            settings.dataRoots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
+            jobs = JobQueue(store: try FolderJobStore(root: state.appendingPathComponent("jobs")), registry: registry,
+                            settings: settings) { event in
+                metrics.record(event)
+                if case .finished(let job) = event {
+                    logger.info("training job finished", metadata: ["job": "\(job.id)", "state": "\(job.state.rawValue)",
+                                                                   "error": "\(job.error ?? "")"])
+                }
+            }
+        } else {
+            jobs = nil
+        }
+        BLAS.setThreadCount(configuration.inferenceThreads)
+    }
+
+    /// Loads the models, resumes stored jobs and starts polling for new versions.
+    public func start() throws {
+        registry.refresh()
+        try jobs?.start()
+        registry.startPolling(every: configuration.models.pollIntervalSeconds)
+        metrics.updateServedModels(registry)
+    }
+
+    /// Stops taking jobs (a running one keeps its state to resume) and marks the service as
+    /// draining, so /readyz answers 503.
+    public func beginDrain() {
+        drainingFlag.store(true, ordering: .relaxed)
+    }
+
+    /// Stops the job queue; call after the server has drained.
+    public func stop() {
+        jobs?.stop()
+    }
+
+    /// Whether the service is shutting down.
+    public var isDraining: Bool { drainingFlag.load(ordering: .relaxed) }
+
+    /// The router of every endpoint.
+    public func makeRouter() -> Router {
+        var router = Router()
+        router.errorResponse = { status, message in
+            let code = status.code == 404 ? "not_found" : status.code == 405 ? "method_not_allowed" : "http_\(status.code)"
+            return APIError(status.code, code, message.trimmingCharacters(in: .whitespacesAndNewlines)).response()
+        }
+        addInferenceRoutes(to: &router)
+        addModelRoutes(to: &router)
+        addTrainingRoutes(to: &router)
+        addOperationalRoutes(to: &router)
+        return router
+    }
+
+    /// Registers `handler` with metrics, request-id echo and error mapping.
+    func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
+               _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
+        let metrics = self.metrics
+        router.add(method, pattern) { request in
+            let start = ContinuousClock.now
+            var response: HTTPResponse
+            do {
+                response = try await handler(request)
+            } catch let error as APIError {
+                response = error.response()
+            } catch {
+                response = APIError.internalError("\(error)").response()
+            }
+            if !request.id.isEmpty { response.headers.set("X-Request-Id", request.id) }
+            metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
+                                  duration: ContinuousClock.now - start)
+            return response
+        }
+    }
+}
+
+extension APIError {
+    /// `{"error": {"code": …, "message": …}}` with this error's status.
+    func response() -> HTTPResponse {
+        var body: [UInt8] = Array("{\"error\":{\"code\":".utf8)
+        appendJSONString(code, to: &body)
+        body += Array(",\"message\":".utf8)
+        appendJSONString(message, to: &body)
+        body += Array("}}".utf8)
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        if status == 401 { headers.set("WWW-Authenticate", "Bearer") }
+        return HTTPResponse(status: HTTPStatus(status), headers: headers, body: body)
+    }
+}
+
+/// A JSON response with `body`.
+func jsonResponse(_ body: [UInt8], status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+    var headers = headers
+    headers.set("Content-Type", "application/json")
+    return HTTPResponse(status: status, headers: headers, body: body)
+}
