@@ -1,4 +1,5 @@
 // Everything about the server a deployment may want to change, with production defaults.
+import Foundation
 
 /// One line of the access log, handed to `Configuration.accessLog` after each response.
 public struct AccessLogEntry: Sendable {
@@ -45,6 +46,8 @@ public struct Configuration: Sendable {
     public var tls: TLSConfiguration?
     /// Threads that own sockets (read, parse, write). Handlers run elsewhere.
     public var eventLoopCount = 1
+    /// Threads that run handlers (a handler blocked in synchronous work holds one of them).
+    public var handlerThreadCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     /// Called after each response, off the socket threads' hot path; keep it quick.
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
 

@@ -85,6 +85,10 @@ public final class Server: Sendable {
         }
         for loop in loops { loop.execute { loop.stop() } }
         for loop in loops { loop.waitUntilStopped() }
+        // Handlers still running past the drain timeout lose their threads here; their
+        // connections are already closed.
+        core.handlerExecutor.stop()
+        core.loops = []
         lifecycle.withLock { $0 = .stopped }
         core.stopped.signal()
     }
@@ -127,11 +131,15 @@ final class ServerCore: @unchecked Sendable {
     let activeConnections = Atomic<Int>(0)
     let requestCounter = Atomic<UInt64>(0)
     let stopped = DispatchSemaphore(value: 0)
+    let handlerExecutor: HandlerExecutor
 
     init(configuration: Configuration, router: Router) {
         self.configuration = configuration
         self.router = router
+        handlerExecutor = HandlerExecutor(threads: configuration.handlerThreadCount)
     }
+
+    deinit { handlerExecutor.stop() }  // for a server that was never started
 
     /// Counts a new connection; false when the cap is reached (the caller refuses it).
     func connectionOpened() -> Bool {
@@ -162,7 +170,7 @@ final class ServerCore: @unchecked Sendable {
     /// response back to the connection's loop.
     func dispatch(head: RequestHead, body: [UInt8], peer: SocketAddress?, connection: Connection,
                   received: Deadline) {
-        Task { [self] in
+        Task(executorPreference: handlerExecutor) { [self] in
             await self.respond(head: head, body: body, peer: peer, connection: connection, received: received)
         }
     }
