@@ -18,6 +18,8 @@ final class Connection: @unchecked Sendable {
     private var head: RequestHead?
     /// Edge-triggered epoll: whether the socket may still hold unread bytes.
     private var mayRead = true
+    /// The peer's FIN or an error was reported: read until EOF, not just until a short read.
+    private var peerHungUp = false
     private(set) var isClosed = false
     private let tls: TLSSession?
     private var streamWaiter: CheckedContinuation<Void, Error>?
@@ -53,6 +55,9 @@ final class Connection: @unchecked Sendable {
         if events & (LinuxCalls.epollIn | LinuxCalls.epollErr | LinuxCalls.epollHangUp
                      | LinuxCalls.epollReadHangUp) != 0 {
             mayRead = true
+            if events & (LinuxCalls.epollErr | LinuxCalls.epollHangUp | LinuxCalls.epollReadHangUp) != 0 {
+                peerHungUp = true
+            }
             readAvailable()
         }
     }
@@ -90,8 +95,9 @@ final class Connection: @unchecked Sendable {
                 mayRead = false
                 perform(machine.peerClosed())
             case .done(let n):
-                // A short read on a plain TCP socket means its receive queue is empty now.
-                if tls == nil && n < space { mayRead = false }
+                // A short read on a plain TCP socket means its receive queue is empty now
+                // (unless a FIN is pending: then the next read must see the EOF).
+                if tls == nil && n < space && !peerHungUp { mayRead = false }
                 if machine.state == .lingering { continue }  // drained and dropped
                 input.didWrite(n)
                 processInput()

@@ -77,6 +77,7 @@ public final class Server: Sendable {
         }
         guard proceed else { waitUntilStopped(); return }
         let loops = core.loops
+        core.draining.store(true, ordering: .releasing)
         for loop in loops { loop.execute { loop.drain() } }
         let deadline = Deadline.now().adding(drainTimeout)
         // Poll the open-connection count: shutdown is rare and a 5 ms granularity is plenty.
@@ -129,6 +130,8 @@ final class ServerCore: @unchecked Sendable {
     var loops: [EventLoop] = []
     var boundAddress: SocketAddress?
     let activeConnections = Atomic<Int>(0)
+    /// Set at the start of a graceful shutdown: responses from then on say `Connection: close`.
+    let draining = Atomic<Bool>(false)
     let requestCounter = Atomic<UInt64>(0)
     let stopped = DispatchSemaphore(value: 0)
     let handlerExecutor: HandlerExecutor
@@ -199,7 +202,9 @@ final class ServerCore: @unchecked Sendable {
         } else {
             response = await router.respond(to: request)
         }
-        if response.headers.hasToken("close", in: "Connection") { keepAlive = false }
+        if response.headers.hasToken("close", in: "Connection") || draining.load(ordering: .acquiring) {
+            keepAlive = false
+        }
         let isHead = head.method == .head
 
         switch response.body {
