@@ -74,6 +74,11 @@ extension FramedOutcome: @unchecked Sendable {}
                    .error(.chunkSizeOverflow)),
         ParserCase("Expect other than 100-continue", "POST / HTTP/1.1\r\nHost: a\r\nExpect: x\r\nContent-Length: 1\r\n\r\na",
                    .error(.unsupportedExpectation)),
+        // Regression (found by the fuzzer): a bare LF past the header limit gave 400 when the
+        // bytes came at once but 431 when they came one by one.
+        ParserCase("header limit is reached before a later bare LF",
+                   "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "a", count: 16400) + "\n\r\n",
+                   .error(.headerBlockTooLarge)),
         ParserCase("three empty lines before request line", "\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
                    .error(.invalidRequestLine)),
     ]

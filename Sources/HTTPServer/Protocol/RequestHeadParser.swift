@@ -54,6 +54,9 @@ public struct RequestHeadParser: Sendable {
         while i < count {
             guard let found = memchr(base + i, Int32(ByteClass.lf), count - i) else { break }
             let lf = base.distance(to: UnsafeRawPointer(found))
+            // The bytes before this LF are judged first, as they would be had they come alone:
+            // the answer must not depend on how the bytes were split into reads.
+            if let error = partialLineError(count: lf) { reset(); return .invalid(error) }
             // RFC 9112 §2.2: a bare LF is not taken as a line end here (see the type's note).
             guard lf > lineStart, buffer[lf - 1] == ByteClass.cr else {
                 reset()
@@ -88,15 +91,17 @@ public struct RequestHeadParser: Sendable {
             i = lf + 1
         }
         scanned = count
+        if let error = partialLineError(count: count) { reset(); return .invalid(error) }
+        return .needMore
+    }
+
+    /// The limit an unfinished line of `count` buffered bytes already breaks, if any.
+    private func partialLineError(count: Int) -> HTTPParseError? {
         if headerStart < 0 {
             // One more byte than the limit is allowed for a CR whose LF has not come yet.
-            if count - requestLineStart > limits.maxRequestLineLength + 1 {
-                reset(); return .invalid(.requestLineTooLong)
-            }
-        } else if count - headerStart > limits.maxHeaderBlockSize {
-            reset(); return .invalid(.headerBlockTooLarge)
+            return count - requestLineStart > limits.maxRequestLineLength + 1 ? .requestLineTooLong : nil
         }
-        return .needMore
+        return count - headerStart > limits.maxHeaderBlockSize ? .headerBlockTooLarge : nil
     }
 
     // MARK: - The complete head
