@@ -29,6 +29,9 @@ let package = Package(
         // The HTTP/1.1 server: sockets, Dispatch, zlib, OpenSSL; knows nothing of autoencoders.
         .target(name: "HTTPServer", dependencies: ["CZlib", "COpenSSL"]),
 
+        // The service: registry, job queue, HTTP endpoints over the engine.
+        .target(name: "AEService", dependencies: ["AEMath", "AEModel", "AECheckpoint", "AEData"]),
+
         // The command line: a library of commands (testable) and a thin executable.
         .target(name: "AECLI", dependencies: [
             "AEMath", "AEModel", "AECheckpoint", "AEData",
@@ -47,7 +50,8 @@ let package = Package(
         .testTarget(name: "AECheckpointTests", dependencies: ["AECheckpoint", "AETestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AEDataTests", dependencies: ["AEData", "AETestSupport"]),
-        .testTarget(name: "AECLITests", dependencies: ["AECLI", "AETestSupport"]),
+        .testTarget(name: "AECLITests", dependencies: ["AECLI", "AECheckpoint", "AEData", "AEModel", "AETestSupport"]),
+        .testTarget(name: "AEServiceTests", dependencies: ["AEService", "AETestSupport"]),
         .testTarget(name: "AEJSONTests", dependencies: ["AEJSON", "AETestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "AEJSON", "AETestSupport"],
                     resources: [.copy("Corpus")]),

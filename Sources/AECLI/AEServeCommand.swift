@@ -11,9 +11,15 @@ public struct AEServeCommand: ParsableCommand {
         commandName: "aeserve",
         abstract: "Train and serve autoencoders.",
         discussion: "Models live in <models>/<name>/<version>/model.safetensors; see 'aeserve <command> --help'.",
-        subcommands: [TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self])
+        subcommands: [TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self, BenchCommand.self])
 
     public init() {}
+
+    /// The `--help` text of the subcommand called `name`, or nil for an unknown name.
+    public static func subcommandHelp(_ name: String) -> String? {
+        configuration.subcommands.first { $0.configuration.commandName == name }
+            .map { helpMessage(for: $0) }
+    }
 
     /// Parses `arguments` (without the program name), runs the command and returns the exit
     /// code: 0 success, 1 a failure while running, 2 bad arguments (one line saying what to do).
@@ -35,7 +41,8 @@ public struct AEServeCommand: ParsableCommand {
         do {
             try command.run()
             return 0
-        } catch let error as CleanExit {
+        } catch where exitCode(for: error) == .success {
+            // --help and --version arrive as errors from the parsed command's run().
             print(fullMessage(for: error))
             return 0
         } catch let error as ExitCode {

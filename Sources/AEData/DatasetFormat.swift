@@ -1,7 +1,7 @@
 // The file formats a dataset can come in, and how a file name tells which one it is.
 
 /// A dataset file format.
-public enum DatasetFormat: String, Sendable, CaseIterable {
+public enum DatasetFormat: String, Sendable, CaseIterable, Codable {
     /// IDX (MNIST family), NumPy .npy, comma-separated numbers, JSON arrays of vectors.
     case idx, npy, csv, json
 

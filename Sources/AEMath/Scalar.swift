@@ -10,6 +10,11 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable, Codable {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
         a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int, beta: Self,
         c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// Row-major `y = alpha·op(A)·x + beta·y` through the BLAS `gemv` of this type, where
+    /// `A` is `rows × columns` and `op` transposes when asked.
+    static func gemv(
+        transpose: Bool, rows: Int, columns: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
     /// e^x.
     static func exponential(_ x: Self) -> Self
     /// Natural logarithm.
@@ -33,6 +38,13 @@ extension Float: BLASScalar {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))
     }
+    public static func gemv(
+        transpose: Bool, rows: Int, columns: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, cblasTranspose(transpose), Int32(rows), Int32(columns), alpha, a, Int32(lda),
+                    x, 1, beta, y, 1)
+    }
     @inlinable public static func exponential(_ x: Float) -> Float { Foundation.exp(x) }
     @inlinable public static func logarithm(_ x: Float) -> Float { Foundation.log(x) }
     @inlinable public static func hyperbolicTangent(_ x: Float) -> Float { Foundation.tanh(x) }
@@ -49,19 +61,39 @@ extension Double: BLASScalar {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))
     }
+    public static func gemv(
+        transpose: Bool, rows: Int, columns: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
+    ) {
+        cblas_dgemv(CblasRowMajor, cblasTranspose(transpose), Int32(rows), Int32(columns), alpha, a, Int32(lda),
+                    x, 1, beta, y, 1)
+    }
     @inlinable public static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
     @inlinable public static func logarithm(_ x: Double) -> Double { Foundation.log(x) }
     @inlinable public static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
     @inlinable public static func errorFunction(_ x: Double) -> Double { Foundation.erf(x) }
 }
 
-/// Process-wide OpenBLAS settings.
+/// Process-wide thread settings of the math.
 public enum BLAS {
-    /// The number of threads OpenBLAS uses for one call (process-wide).
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// Cores the math uses: large products and elementwise loops are split this many ways.
+    public static var threadCount: Int { Parallel.width }
 
-    /// Sets the number of threads OpenBLAS uses for each call (process-wide).
+    /// Sets how many cores the math uses (process-wide). OpenBLAS itself stays single-threaded:
+    /// `Gemm` splits products across cores, which measured faster here than OpenBLAS's own
+    /// threading and lets concurrent callers each run on their own core.
     public static func setThreadCount(_ count: Int) {
+        Parallel.width = max(1, count)
+        openblas_set_num_threads(1)
+    }
+
+    /// Makes OpenBLAS single-threaded before the first product (its default is every core).
+    static func configureOnce() { _ = singleThreaded }
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// Sets OpenBLAS's own thread count, for measuring its native multi-threaded sgemm
+    /// (the machine's ceiling in `aeserve bench`); `setThreadCount` resets it to 1.
+    public static func setNativeThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
     }
 }

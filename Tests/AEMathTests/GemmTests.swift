@@ -41,6 +41,42 @@ struct GemmTests {
         }
     }
 
+    @Test("products large enough to be split (gemv by columns, rows, columns) equal the naive loop, every transpose case",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func splitProducts(transposeA: Bool, transposeB: Bool) {
+        var g = RandomGenerator(seed: 5)
+        // (1, 700, 600): one row → gemv split over columns; (300, 40, 50): split over rows;
+        // (20, 900, 30): too few rows → split over columns.
+        for (m, n, k) in [(1, 700, 600), (300, 40, 50), (20, 900, 30), (1, 3, 5)] {
+            let a: Matrix<Float> = transposeA ? Self.random(k, m, &g) : Self.random(m, k, &g)
+            let b: Matrix<Float> = transposeB ? Self.random(n, k, &g) : Self.random(k, n, &g)
+            let c0: Matrix<Float> = Self.random(m, n, &g)
+            var fast = c0, slow = c0
+            Parallel.$taskWidth.withValue(2) {
+                Gemm.multiply(a, transposingA: transposeA, b, transposingB: transposeB, into: &fast, alpha: 1.5, beta: 0.5)
+            }
+            Gemm.referenceMultiply(a, transposingA: transposeA, b, transposingB: transposeB, into: &slow, alpha: 1.5, beta: 0.5)
+            expectClose(fast.storage, slow.storage, rtol: 1e-4, atol: 1e-4, "C \(m)×\(n)×\(k) tA=\(transposeA) tB=\(transposeB)")
+        }
+    }
+
+    @Test("a product repeats bit for bit at a given thread count, and agrees closely across thread counts")
+    func threadCounts() {
+        // OpenBLAS blocks a product by its size, so blocks of another height can round
+        // differently: reproducibility holds per thread count (as DESIGN allows), not across.
+        var g = RandomGenerator(seed: 6)
+        let a: Matrix<Float> = Self.random(256, 300, &g)
+        let b: Matrix<Float> = Self.random(120, 300, &g)
+        var one = Matrix<Float>(rows: 256, columns: 120), two = one, again = one
+        Parallel.$taskWidth.withValue(1) { Gemm.multiply(a, b, transposingB: true, into: &one) }
+        Parallel.$taskWidth.withValue(2) {
+            Gemm.multiply(a, b, transposingB: true, into: &two)
+            Gemm.multiply(a, b, transposingB: true, into: &again)
+        }
+        #expect(two == again)
+        expectClose(two.storage, one.storage, rtol: 1e-5, atol: 1e-5, "2 threads vs 1")
+    }
+
     @Test("an empty inner dimension scales C by beta instead of leaving it")
     func emptyInnerDimension() {
         let a = Matrix<Float>(rows: 2, columns: 0)

@@ -1,0 +1,350 @@
+// The in-process training queue: bounded, persistent, resumable after a crash, with a
+// configurable number of workers that train at a lower priority than inference.
+import AECheckpoint
+import AEData
+import AEMath
+import AEModel
+import Foundation
+
+/// Something that happened to a job, for server-sent events.
+public enum JobEvent: Sendable {
+    /// An epoch finished.
+    case epoch(TrainingJob, EpochRecord)
+    /// The job reached a final state.
+    case finished(TrainingJob)
+}
+
+/// Settings of the job queue.
+public struct JobQueueSettings: Sendable {
+    /// Jobs that may wait (queued) at once; past it submissions get 429.
+    public var maxQueued: Int = 16
+    /// Jobs that train at once.
+    public var concurrency: Int = 1
+    /// Data roots that job dataset paths are confined to.
+    public var dataRoots: DataRoots = DataRoots()
+    /// Largest inline dataset, in vectors.
+    public var maxInlineVectors: Int = 100_000
+    /// Nice value of training threads (higher is lower priority), so inference stays fast.
+    public var trainingNice: Int32 = 10
+
+    /// Defaults.
+    public init() {}
+}
+
+/// The training-job queue.
+public final class JobQueue: @unchecked Sendable {
+    private let store: JobStore
+    private let registry: ModelRegistry
+    private let settings: JobQueueSettings
+    private let lock = NSCondition()
+    private var jobs: [String: TrainingJob] = [:]
+    private var pending: [String] = []               // FIFO of queued job ids
+    private var cancelRequested: Set<String> = []
+    private var stopping = false
+    private var subscribers: [String: [UUID: @Sendable (JobEvent) -> Void]] = [:]
+    private var workers: [Thread] = []
+    private var running = 0
+    private let onEvent: @Sendable (JobEvent) -> Void
+
+    /// A queue persisting to `store` and publishing finished models to `registry`.
+    public init(store: JobStore, registry: ModelRegistry, settings: JobQueueSettings = JobQueueSettings(),
+                onEvent: @escaping @Sendable (JobEvent) -> Void = { _ in }) {
+        self.store = store
+        self.registry = registry
+        self.settings = settings
+        self.onEvent = onEvent
+    }
+
+    /// Loads stored jobs (a job that was running when the process stopped is queued again to
+    /// resume from its last finished epoch) and starts the workers.
+    public func start() throws {
+        let stored = try store.loadAll().sorted { $0.createdAt < $1.createdAt }
+        lock.withLock {
+            for var job in stored {
+                if job.state == .running {
+                    job.state = .queued
+                    job.resumed += 1
+                    try? store.save(job)
+                }
+                jobs[job.id] = job
+                if job.state == .queued { pending.append(job.id) }
+            }
+        }
+        for index in 0..<max(1, settings.concurrency) {
+            let thread = Thread { [weak self] in self?.workLoop() }
+            thread.name = "aeserve-training-\(index)"
+            workers.append(thread)
+            thread.start()
+        }
+    }
+
+    /// Stops taking jobs; a running job stops at its next batch boundary and stays stored as
+    /// running, so the next start resumes it. Returns when the workers have stopped.
+    public func stop(timeout: Double = 30) {
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.withLock {
+            while running > 0 && Date() < deadline { _ = lock.wait(until: min(deadline, Date().addingTimeInterval(0.05))) }
+        }
+    }
+
+    /// Submits a job. A repeated `idempotencyKey` with the same body returns the first job
+    /// (`created` false); with a different body it is a 409.
+    public func submit(_ request: TrainingJobRequest, idempotencyKey: String?, bodyDigest: String) throws(APIError)
+        -> (job: TrainingJob, created: Bool)
+    {
+        try validate(request)
+        let result: Result<(TrainingJob, Bool), APIError> = lock.withLock {
+            if let key = idempotencyKey, let existing = jobs.values.first(where: { $0.idempotencyKey == key }) {
+                guard existing.requestDigest == bodyDigest else {
+                    return .failure(.conflict("idempotency_key_reused", """
+                        Idempotency-Key '\(key)' was used for job \(existing.id) with a different body; \
+                        use a new key for a new job
+                        """))
+                }
+                return .success((existing, false))
+            }
+            guard pending.count < settings.maxQueued else {
+                return .failure(.queueFull("""
+                    the training queue is full (\(pending.count) queued, limit \(settings.maxQueued), \
+                    setting training.max_queued); retry later
+                    """))
+            }
+            let job = TrainingJob(
+                id: Self.newID(), state: .queued, request: request, createdAt: Date(), startedAt: nil,
+                finishedAt: nil, progress: JobProgress(epoch: 0, epochs: request.training.epochs), history: [],
+                result: nil, error: nil, idempotencyKey: idempotencyKey, requestDigest: bodyDigest, resumed: 0)
+            do { try store.save(job) } catch {
+                return .failure(.internalError("cannot store job: \(error)"))
+            }
+            jobs[job.id] = job
+            pending.append(job.id)
+            lock.broadcast()
+            return .success((job, true))
+        }
+        return try result.get()
+    }
+
+    /// One job by id.
+    public func job(_ id: String) -> TrainingJob? {
+        lock.withLock { jobs[id] }
+    }
+
+    /// Jobs, newest first, optionally only those in `state`.
+    public func list(state: JobState? = nil) -> [TrainingJob] {
+        lock.withLock {
+            jobs.values.filter { state == nil || $0.state == state }.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+        }
+    }
+
+    /// Cancels a queued or running job (a running one stops at its next batch).
+    public func cancel(_ id: String) throws(APIError) -> TrainingJob {
+        let result: Result<TrainingJob, APIError> = lock.withLock {
+            guard var job = jobs[id] else { return .failure(.notFound("unknown_job", "no training job '\(id)'")) }
+            switch job.state {
+            case .queued:
+                pending.removeAll { $0 == id }
+                job.state = .cancelled
+                job.finishedAt = Date()
+                jobs[id] = job
+                try? store.save(job)
+                return .success(job)
+            case .running:
+                cancelRequested.insert(id)
+                return .success(job)
+            case .succeeded, .failed, .cancelled:
+                return .failure(.conflict("job_finished", "training job '\(id)' already \(job.state.rawValue)"))
+            }
+        }
+        let job = try result.get()
+        // Notify outside the lock: handlers may call back into the queue.
+        if job.state == .cancelled { notify(.finished(job)) }
+        return job
+    }
+
+    /// Calls `handler` for each event of job `id` until the returned token is passed to
+    /// `unsubscribe`.
+    public func subscribe(_ id: String, _ handler: @escaping @Sendable (JobEvent) -> Void) -> UUID {
+        let token = UUID()
+        lock.withLock { subscribers[id, default: [:]][token] = handler }
+        return token
+    }
+
+    /// Stops the events of `subscribe`.
+    public func unsubscribe(_ id: String, _ token: UUID) {
+        lock.withLock { subscribers[id]?[token] = nil }
+    }
+
+    /// Queued jobs waiting to start.
+    public var queuedCount: Int { lock.withLock { pending.count } }
+
+    // MARK: - Workers
+
+    private func workLoop() {
+        // Train at a lower priority than the threads serving requests.
+        // On Linux, PRIO_PROCESS with who = 0 applies to the calling thread only (see setpriority(2), BUGS).
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, settings.trainingNice)
+        while true {
+            let next: String? = lock.withLock {
+                while pending.isEmpty && !stopping { lock.wait() }
+                if stopping { return nil }
+                running += 1
+                return pending.removeFirst()
+            }
+            guard let id = next else { return }
+            train(id)
+            lock.withLock {
+                running -= 1
+                lock.broadcast()
+            }
+        }
+    }
+
+    private func train(_ id: String) {
+        guard var job = lock.withLock({ jobs[id] }) else { return }
+        job.state = .running
+        job.startedAt = Date()
+        update(job)
+        do {
+            var trainer = try makeTrainer(for: job)
+            let epochs = job.request.training.epochs
+            let result = try trainer.run(
+                onEpoch: { [self] record, state in
+                    try store.saveState(state, jobID: id)
+                    job.history = state.history
+                    job.progress = JobProgress(
+                        epoch: record.epoch, epochs: epochs, samplesPerSecond: record.samplesPerSecond,
+                        trainLoss: record.trainLoss, validationLoss: record.validationLoss,
+                        etaSeconds: Double(epochs - record.epoch) * record.seconds)
+                    update(job)
+                    notify(.epoch(job, record))
+                },
+                isCancelled: { [self] in lock.withLock { stopping || cancelRequested.contains(id) } })
+            let last = result.history.last
+            let metadata = CheckpointMetadata(
+                dataset: job.request.dataset.path ?? "inline", epochs: result.history.count,
+                trainLoss: last?.trainLoss, validationLoss: last?.validationLoss,
+                createdAt: ISO8601DateFormatter().string(from: Date()), seed: job.request.training.seed,
+                trainingSeconds: result.history.reduce(0) { $0 + $1.seconds }, extra: ["job": id])
+            let served = try registry.publish(name: job.request.model, model: result.model, metadata: metadata,
+                                              activate: job.request.activate)
+            job.result = JobResult(model: served.name, version: served.version, activated: job.request.activate,
+                                   trainLoss: last?.trainLoss, validationLoss: last?.validationLoss)
+            finish(&job, .succeeded)
+        } catch TrainingError.cancelled {
+            let userCancelled = lock.withLock { cancelRequested.remove(id) != nil }
+            if userCancelled {
+                finish(&job, .cancelled)
+            }
+            // Otherwise the server is stopping: the job stays "running" in the store and the
+            // next start resumes it from its saved state.
+        } catch {
+            job.error = "\(error)"
+            finish(&job, .failed)
+        }
+    }
+
+    private func makeTrainer(for job: TrainingJob) throws -> Trainer {
+        let request = job.request
+        let data = try loadDataset(request.dataset)
+        if let state = try store.loadState(jobID: job.id) {
+            return try Trainer(state: state, data: data, options: request.training)
+        }
+        if let base = request.baseVersion {
+            let served = try registry.model(named: request.model, version: base)
+            return try Trainer(state: TrainingState(model: served.model, options: request.training), data: data,
+                               options: request.training)
+        }
+        guard let architecture = request.architecture else {
+            throw APIError.invalid("missing_architecture", "give architecture or base_version")
+        }
+        return try Trainer(architecture: architecture, data: data, options: request.training)
+    }
+
+    private func loadDataset(_ spec: DatasetSpec) throws -> Matrix<Float> {
+        let dataset: Dataset
+        if let vectors = spec.vectors {
+            dataset = try Dataset(vectors: vectors, source: "dataset.vectors")
+        } else if let path = spec.path {
+            dataset = try DatasetLoader.load(contentsOf: try settings.dataRoots.resolve(path), format: spec.format,
+                                             limit: spec.limit)
+        } else {
+            throw APIError.invalid("missing_dataset", "dataset needs path or vectors")
+        }
+        let limited = spec.vectors != nil && spec.limit != nil ? dataset.prefix(spec.limit!) : dataset
+        return Matrix(rows: limited.count, columns: limited.dimension, values: limited.values)
+    }
+
+    /// Checks what can be checked before queueing, so a bad job is refused at once.
+    private func validate(_ request: TrainingJobRequest) throws(APIError) {
+        do { try ModelStore.validate(request.model) } catch {
+            throw .invalid("invalid_model_name", "model: \(error.description)")
+        }
+        do { try request.training.validate() } catch {
+            throw .invalid("invalid_training_options", "training: \(error.description)")
+        }
+        switch (request.architecture, request.baseVersion) {
+        case (nil, nil):
+            throw .invalid("missing_architecture", "give architecture (a new model) or base_version (fine-tune)")
+        case (.some, .some):
+            throw .invalid("conflicting_fields", "give architecture or base_version, not both")
+        case (.some(let architecture), nil):
+            do { try architecture.validate() } catch { throw .invalid("invalid_architecture", "architecture: \(error.description)") }
+        case (nil, .some(let version)):
+            do { _ = try registry.model(named: request.model, version: version) } catch {
+                throw .invalid("unknown_base_version", "base_version: \(error.description)")
+            }
+        }
+        let dataset = request.dataset
+        switch (dataset.path, dataset.vectors) {
+        case (nil, nil): throw .invalid("missing_dataset", "dataset needs path or vectors")
+        case (.some, .some): throw .invalid("conflicting_fields", "dataset takes path or vectors, not both")
+        case (.some(let path), nil):
+            do { _ = try settings.dataRoots.resolve(path) } catch let error as DataError {
+                let status = error.kind == .notFound ? 422 : 403
+                throw APIError(status, error.kind == .notFound ? "dataset_not_found" : "dataset_path_refused",
+                               "dataset.path: \(error.message)")
+            } catch {
+                throw .invalid("dataset_path_refused", "dataset.path: \(error)")
+            }
+        case (nil, .some(let vectors)):
+            guard vectors.count <= settings.maxInlineVectors else {
+                throw .invalid("dataset_too_large", """
+                    dataset.vectors has \(vectors.count) vectors; the limit is \(settings.maxInlineVectors) \
+                    (setting training.max_inline_vectors); use a file under a data root
+                    """)
+            }
+        }
+    }
+
+    private func finish(_ job: inout TrainingJob, _ state: JobState) {
+        job.state = state
+        job.finishedAt = Date()
+        store.removeState(jobID: job.id)
+        update(job)
+        notify(.finished(job))
+    }
+
+    /// Persists, then publishes: whatever a client can see of a job is already on disk.
+    private func update(_ job: TrainingJob) {
+        try? store.save(job)
+        lock.withLock { jobs[job.id] = job }
+    }
+
+    private func notify(_ event: JobEvent) {
+        let id: String
+        switch event {
+        case .epoch(let job, _), .finished(let job): id = job.id
+        }
+        let handlers = lock.withLock { subscribers[id].map { Array($0.values) } ?? [] }
+        for handler in handlers { handler(event) }
+        onEvent(event)
+    }
+
+    private static func newID() -> String {
+        "job-" + UUID().uuidString.lowercased().prefix(13).replacingOccurrences(of: "-", with: "")
+    }
+}

@@ -1,0 +1,157 @@
+// A training job as the API shows it and the job store keeps it: what was asked, where it
+// stands, and what came of it.
+import AEData
+import AEModel
+import Foundation
+
+/// What a `POST /train-job` body asks for.
+public struct TrainingJobRequest: Codable, Sendable, Equatable {
+    /// The model to write a new version of.
+    public var model: String
+    /// A fresh model's architecture (or `baseVersion`).
+    public var architecture: Architecture?
+    /// Fine-tune this version of `model` instead of starting fresh.
+    public var baseVersion: Int?
+    /// The training data.
+    public var dataset: DatasetSpec
+    /// Training options (defaults for what is left out).
+    public var training: TrainingOptions
+    /// Serve the new version as soon as it is written.
+    public var activate: Bool
+
+    /// A request; see the API documentation for each field.
+    public init(model: String, architecture: Architecture? = nil, baseVersion: Int? = nil, dataset: DatasetSpec,
+                training: TrainingOptions = TrainingOptions(), activate: Bool = true) {
+        self.model = model
+        self.architecture = architecture
+        self.baseVersion = baseVersion
+        self.dataset = dataset
+        self.training = training
+        self.activate = activate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, architecture, dataset, training, activate
+        case baseVersion = "base_version"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(String.self, forKey: .model)
+        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture)
+        baseVersion = try c.decodeIfPresent(Int.self, forKey: .baseVersion)
+        dataset = try c.decode(DatasetSpec.self, forKey: .dataset)
+        training = try c.decodeIfPresent(TrainingOptions.self, forKey: .training) ?? TrainingOptions()
+        activate = try c.decodeIfPresent(Bool.self, forKey: .activate) ?? true
+    }
+}
+
+/// Where a job's data comes from: a file under the data roots, or inline vectors.
+public struct DatasetSpec: Codable, Sendable, Equatable {
+    /// A path relative to a configured data root.
+    public var path: String?
+    /// The format when the name does not tell.
+    public var format: DatasetFormat?
+    /// Inline samples.
+    public var vectors: [[Float]]?
+    /// Use only the first `limit` samples.
+    public var limit: Int?
+
+    /// A dataset specification.
+    public init(path: String? = nil, format: DatasetFormat? = nil, vectors: [[Float]]? = nil, limit: Int? = nil) {
+        self.path = path
+        self.format = format
+        self.vectors = vectors
+        self.limit = limit
+    }
+}
+
+/// A job's lifecycle: queued → running → succeeded | failed | cancelled.
+public enum JobState: String, Codable, Sendable, CaseIterable {
+    case queued, running, succeeded, failed, cancelled
+
+    /// Whether the job has ended.
+    public var isFinal: Bool { self == .succeeded || self == .failed || self == .cancelled }
+}
+
+/// How far a running job is.
+public struct JobProgress: Codable, Sendable, Equatable {
+    /// Epochs completed.
+    public var epoch: Int
+    /// Epochs asked for.
+    public var epochs: Int
+    /// Training samples per second in the last epoch.
+    public var samplesPerSecond: Double?
+    /// Training loss of the last epoch.
+    public var trainLoss: Double?
+    /// Validation loss of the last epoch.
+    public var validationLoss: Double?
+    /// Estimated seconds to the end.
+    public var etaSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, epochs
+        case samplesPerSecond = "samples_per_second"
+        case trainLoss = "train_loss"
+        case validationLoss = "validation_loss"
+        case etaSeconds = "eta_seconds"
+    }
+}
+
+/// The model version a succeeded job wrote.
+public struct JobResult: Codable, Sendable, Equatable {
+    /// The model's name.
+    public var model: String
+    /// The version written.
+    public var version: Int
+    /// Whether it is being served.
+    public var activated: Bool
+    /// Final losses.
+    public var trainLoss: Double?
+    public var validationLoss: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case model, version, activated
+        case trainLoss = "train_loss"
+        case validationLoss = "validation_loss"
+    }
+}
+
+/// One training job.
+public struct TrainingJob: Codable, Sendable, Equatable {
+    /// Unique identifier, used in URLs.
+    public var id: String
+    /// Where it is in its lifecycle.
+    public var state: JobState
+    /// What was asked.
+    public var request: TrainingJobRequest
+    /// Submission time.
+    public var createdAt: Date
+    /// When training (last) started.
+    public var startedAt: Date?
+    /// When it ended.
+    public var finishedAt: Date?
+    /// Progress of a running or ended job.
+    public var progress: JobProgress
+    /// One record per finished epoch.
+    public var history: [EpochRecord]
+    /// The version written, once succeeded.
+    public var result: JobResult?
+    /// Why it failed.
+    public var error: String?
+    /// The `Idempotency-Key` it was submitted with.
+    public var idempotencyKey: String?
+    /// SHA-256 of the submitted body, to tell a retry from a different request with the same key.
+    public var requestDigest: String?
+    /// How many times it was resumed after a restart.
+    public var resumed: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, request, progress, history, result, error, resumed
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case idempotencyKey = "idempotency_key"
+        case requestDigest = "request_digest"
+    }
+}

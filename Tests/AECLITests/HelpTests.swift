@@ -1,0 +1,44 @@
+import AECLI
+import ArgumentParser
+import Testing
+
+@Suite("--help of every subcommand")
+struct HelpTests {
+    @Test("train --help documents every option")
+    func train() {
+        let help = AEServeCommand.subcommandHelp("train") ?? ""
+        for option in ["--architecture", "--preset", "--base", "--dataset", "--format", "--limit", "--test-set", "--epochs",
+                       "--batch-size", "--optimizer", "--learning-rate", "--loss", "--seed", "--validation-split", "--noise",
+                       "--beta", "--clip-norm", "--patience", "--weight-decay", "--threads", "--state-file", "--out"] {
+            #expect(help.contains(option), "train --help lacks \(option)")
+        }
+        #expect(help.contains("Example:"))
+    }
+
+    @Test("every subcommand's help names its options with a sentence each", arguments: ["inspect", "encode", "reconstruct"])
+    func others(name: String) throws {
+        let help = try #require(AEServeCommand.subcommandHelp(name))
+        let expected: [String: [String]] = [
+            "inspect": ["<path>", "--architecture", "--preset", "--json"],
+            "encode": ["--model", "--input", "--format", "--limit", "--output", "--output-format"],
+            "reconstruct": ["--model", "--input", "--format", "--limit", "--output", "--output-format"],
+        ]
+        for option in expected[name] ?? [] { #expect(help.contains(option), "\(name) --help lacks \(option)") }
+        #expect(help.contains("Example"))
+    }
+
+    @Test("the binary prints help and exits 0 for --help on the root and every subcommand",
+          arguments: [[], ["train"], ["inspect"], ["encode"], ["reconstruct"]])
+    func binaryHelp(prefix: [String]) throws {
+        let result = try aeserve(prefix + ["--help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("USAGE: aeserve"))
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("the root help lists the subcommands")
+    func root() {
+        let help = AEServeCommand.helpMessage()
+        for name in ["train", "inspect", "encode", "reconstruct"] { #expect(help.contains(name)) }
+    }
+}

@@ -1,0 +1,39 @@
+// Shared fixtures for service tests: temporary model roots with small trained versions.
+import AECheckpoint
+import AEMath
+import AEModel
+import AEService
+import AETestSupport
+import Foundation
+
+/// A small architecture (8 → 3 → 8) for fast service tests.
+let smallArchitecture = Architecture(
+    kind: .autoencoder, inputDimension: 8,
+    encoder: [.init(units: 6, activation: .relu), .init(units: 3, activation: .linear)],
+    decoder: [.init(units: 6, activation: .relu), .init(units: 8, activation: .sigmoid)])
+
+/// Writes a seeded model of `architecture` as `<root>/<name>/<version>/model.safetensors`.
+@discardableResult
+func writeModel(root: URL, name: String, version: Int, seed: UInt64, architecture: Architecture = smallArchitecture) throws -> Autoencoder<Float> {
+    let model = try Autoencoder<Float>(architecture: architecture, seed: seed)
+    let url = ModelStore(root: root).url(name: name, version: version)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try ModelCheckpoint.save(model, metadata: CheckpointMetadata(seed: seed), to: url)
+    return model
+}
+
+/// 64 deterministic samples of 8 values in [0, 1].
+func smallVectors(count: Int = 64, seed: UInt64 = 1) -> [[Float]] {
+    var g = RandomGenerator(seed: seed)
+    return (0..<count).map { _ in (0..<8).map { _ in Float(g.nextUniform()) } }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
