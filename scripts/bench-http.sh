@@ -34,16 +34,17 @@ ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 
 run() {  # name, path, extra wrk args
-  local name=$1 path=$2; shift 2
+  local name=$1 path=$2 file; shift 2
+  file="$work/$(echo "$name" | tr -c 'a-z0-9' '_').txt"
   wrk -t1 -c"$connections" -d2s "$@" "http://127.0.0.1:$port$path" >/dev/null  # warm-up
   local before; before=$(cpu)
-  wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" "http://127.0.0.1:$port$path" > "$work/$name.txt"
+  wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" "http://127.0.0.1:$port$path" > "$file"
   local after; after=$(cpu)
   local rps p50 p99 errors
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/$name.txt")
-  p50=$(awk '$1 == "50%" {print $2}' "$work/$name.txt")
-  p99=$(awk '$1 == "99%" {print $2}' "$work/$name.txt")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/$name.txt" | tr '\n' ' ')
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$file")
+  p50=$(awk '$1 == "50%" {print $2}' "$file")
+  p99=$(awk '$1 == "99%" {print $2}' "$file")
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$file" | tr '\n' ' ')
   local usage; usage=$(awk -v d="$((after - before))" -v t="$ticks" -v s="$duration" 'BEGIN {printf "%.0f%%", 100 * d / t / s}')
   printf '| %-22s | %5s | %10s | %8s | %8s | %10s | %s\n' "$name" "$connections" "$rps" "$p50" "$p99" "$usage" "$errors"
 }

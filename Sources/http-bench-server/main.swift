@@ -1,13 +1,15 @@
 // A small server on HTTPServer for benchmarks and process-level tests: GET /ping, POST /sum
 // (a JSON array of numbers, answered with their sum), GET /slow?ms=N. Prints
 // "listening on <port>" once bound; SIGTERM/SIGINT drain it and it exits 0.
+import AEJSON
 import Foundation
 import HTTPServer
 
-/// Decodes a JSON array of numbers. The one call to swap for AEJSON's float-array parser.
+/// Decodes a JSON array of numbers with AEJSON's float-array parser (correctly rounded).
 func decodeFloats(_ body: [UInt8]) -> [Float]? {
-    guard let array = try? JSONSerialization.jsonObject(with: Data(body)) as? [NSNumber] else { return nil }
-    return array.map(\.floatValue)
+    var scanner = JSONScanner(body)
+    guard let values = try? scanner.readFloats(), (try? scanner.finish()) != nil else { return nil }
+    return values
 }
 
 var configuration = Configuration(host: "127.0.0.1", port: 8080)
