@@ -104,4 +104,16 @@ import Testing
         #expect(machine.deadline == Self.at(65))
         #expect(machine.timerFired(now: Self.at(65)) == .close)
     }
+
+    @Test("a stream that waits for its producer with nothing pending has no write timer")
+    func idleStream() {
+        var machine = ConnectionStateMachine(now: Self.at(0), timeouts: Self.timeouts)
+        _ = machine.bytesReceived(now: Self.at(0))
+        _ = machine.headReceived(now: Self.at(0), keepAlive: true, hasBody: false, expectsContinue: false)
+        _ = machine.responseReady(keepAlive: true)
+        _ = machine.writeStalled(now: Self.at(1))
+        _ = machine.outputDrained()
+        #expect(machine.deadline == nil)
+        #expect(machine.timerFired(now: Self.at(1000)) == .none)
+    }
 }

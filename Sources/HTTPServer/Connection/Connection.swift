@@ -244,6 +244,7 @@ final class Connection: @unchecked Sendable {
         output = []
         outputOffset = 0
         resumeStreamIfBelowHighWater()
+        if !responseComplete { _ = machine.outputDrained() }
         if responseComplete && machine.state == .writing {
             head = nil
             perform(machine.responseSent(now: loop.now))

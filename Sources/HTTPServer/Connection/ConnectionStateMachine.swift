@@ -145,6 +145,13 @@ public struct ConnectionStateMachine: Sendable {
         return .none
     }
 
+    /// Everything written so far has left, but the response goes on (a stream waiting for its
+    /// producer): no write timer runs while nothing is pending.
+    public mutating func outputDrained() -> Action {
+        if state == .writing { deadline = nil }
+        return .none
+    }
+
     /// The response (all of it) has been written.
     public mutating func responseSent(now: Deadline) -> Action {
         guard state == .writing else { return .none }
