@@ -249,6 +249,7 @@ final class Connection: @unchecked Sendable {
             head = nil
             perform(machine.responseSent(now: loop.now))
             if machine.state == .idle {
+                input.shrinkIfEmpty(keep: 64 * 1024)  // give back what a large body needed
                 // Pipelined requests may already be buffered; then read what the kernel holds.
                 processInput()
                 readAvailable()
