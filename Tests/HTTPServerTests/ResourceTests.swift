@@ -50,4 +50,21 @@ import Testing
         let after = server.residentKiB
         #expect(after - plateau < 8 * 1024, "resident memory grew from \(plateau) KiB to \(after) KiB")
     }
+
+    @Test("out of descriptors, accept backs off instead of spinning, and serving resumes when some close")
+    func descriptorExhaustion() throws {
+        let server = try BenchServerProcess(fileLimit: 40)
+        var clients: [TestClient] = []
+        for _ in 0 ..< 60 { clients.append(try TestClient(port: server.port)) }  // the rest wait in the backlog
+        let before = server.cpuSeconds
+        usleep(500_000)  // measuring CPU use over time: nothing to wait for but the clock
+        let spent = server.cpuSeconds - before
+        #expect(spent < 0.2, "the server used \(spent) s of CPU in 0.5 s while out of descriptors")
+        let waiting = Array(clients.suffix(5))  // a copy: a slice would keep the others open
+        clients.removeFirst(50)
+        for client in waiting {
+            try client.get("/ping")
+            #expect(try client.readResponse().text == "pong")
+        }
+    }
 }

@@ -19,13 +19,19 @@ final class BenchServerProcess {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Starts the server on an ephemeral port and waits for its "listening on <port>" line.
-    init() throws {
+    /// Starts the server on an ephemeral port and waits for its "listening on <port>" line;
+    /// `fileLimit` runs it under `prlimit --nofile` (prlimit execs it, so the pid is the server's).
+    init(fileLimit: Int? = nil) throws {
         guard let path = Self.executable else {
             throw TestClientError(description: "http-bench-server is not built next to the tests")
         }
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--port", "0"]
+        if let fileLimit {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(fileLimit):\(fileLimit)", path, "--port", "0"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = ["--port", "0"]
+        }
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -58,6 +64,15 @@ final class BenchServerProcess {
             return Int(line.split(separator: " ")[1]) ?? -1
         }
         return -1
+    }
+
+    /// CPU time the child has used, in seconds.
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14 and stime 15 (1-based, man proc(5)).
+        return (Double(fields[11]) ?? 0) / 100 + (Double(fields[12]) ?? 0) / 100
     }
 
     /// Sockets of the child that are still open (TCP connections it holds).
