@@ -3,21 +3,29 @@ import Foundation
 
 /// One line of the access log, handed to `Configuration.accessLog` after each response.
 public struct AccessLogEntry: Sendable {
+    /// The request's method.
     public var method: HTTPMethod
+    /// The request's path, without query.
     public var path: String
+    /// The response's status code.
     public var status: Int
     /// Body bytes sent (after compression; for streams, all chunks' data).
     public var bytes: Int
     /// From the end of the request head to the response handed to the socket.
     public var duration: Duration
+    /// The request's `X-Request-Id`, or the id the server gave it.
     public var requestID: String
+    /// The client's address.
     public var peer: SocketAddress?
 }
 
 /// A certificate chain and private key, both PEM files, for serving HTTPS.
 public struct TLSConfiguration: Sendable, Equatable {
+    /// PEM file with the server certificate first, then any intermediates.
     public var certificateChainPath: String
+    /// PEM file with the private key.
     public var privateKeyPath: String
+    /// A certificate chain and key to serve HTTPS with.
     public init(certificateChainPath: String, privateKeyPath: String) {
         self.certificateChainPath = certificateChainPath
         self.privateKeyPath = privateKeyPath

@@ -2,6 +2,7 @@
 
 /// A complete request as handed to a handler. The body is whole and already inflated.
 public struct HTTPRequest: Sendable {
+    /// The request method (case-sensitive).
     public var method: HTTPMethod
     /// The request target exactly as sent (`/train-job/7?verbose=1`).
     public var target: String
@@ -9,9 +10,11 @@ public struct HTTPRequest: Sendable {
     public var path: String
     /// The query part without `?`, or nil.
     public var query: String?
+    /// HTTP/1.0 or HTTP/1.1 (other 1.x minors arrive as 1.1).
     public var version: HTTPVersion
     /// Header fields; lookups ignore case.
     public var headers: HTTPHeaders
+    /// The whole body, de-chunked and (for `Content-Encoding: gzip`) inflated.
     public var body: [UInt8]
     /// The client's address, when known.
     public var peer: SocketAddress?

@@ -16,8 +16,11 @@ public struct HTTPResponse: Sendable {
         case stream(@Sendable (ResponseBodyWriter) async throws -> Void)
     }
 
+    /// The status line's code and reason.
     public var status: HTTPStatus
+    /// Fields to send; the server's own (Date, Content-Length, Transfer-Encoding, Connection) are dropped.
     public var headers: HTTPHeaders
+    /// Whole bytes or a stream.
     public var body: Body
 
     /// A response with a whole body.
