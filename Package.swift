@@ -49,6 +49,9 @@ let package = Package(
         ]),
         .executableTarget(name: "aeserve", dependencies: ["AECLI"]),
 
+        // A small server on HTTPServer for `make bench` and the server's process-level tests.
+        .executableTarget(name: "http-bench-server", dependencies: ["HTTPServer", "AEJSON"]),
+
         // Tests.
         .target(name: "AETestSupport", dependencies: ["AEMath"], path: "Tests/AETestSupport"),
         .testTarget(name: "AEMathTests", dependencies: ["AEMath", "AETestSupport"]),

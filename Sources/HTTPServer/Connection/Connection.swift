@@ -1,0 +1,306 @@
+// The glue between one socket and its state machine: it reads, frames, hands complete
+// requests to the handler pool, writes responses, and performs whatever the machine says.
+// Everything here runs on the owning event loop's thread; other threads reach it only
+// through `loop.execute`.
+import Glibc
+
+final class Connection: @unchecked Sendable {
+    let socket: Socket
+    let peer: SocketAddress?
+    unowned let loop: EventLoop
+    private(set) var machine: ConnectionStateMachine
+    private var framer: RequestFramer
+    private let input = ByteBuffer()
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    /// False while a streamed body is still being produced.
+    private var responseComplete = true
+    private var head: RequestHead?
+    /// Edge-triggered epoll: whether the socket may still hold unread bytes.
+    private var mayRead = true
+    /// The peer's FIN or an error was reported: read until EOF, not just until a short read.
+    private var peerHungUp = false
+    private(set) var isClosed = false
+    private let tls: TLSSession?
+    private var streamWaiter: CheckedContinuation<Void, Error>?
+
+    /// Output above which a stream's writer waits for the client to read.
+    private static let streamHighWater = 256 * 1024
+    private static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    init(socket: Socket, peer: SocketAddress?, loop: EventLoop, now: Deadline) throws(SocketError) {
+        self.socket = socket
+        self.peer = peer
+        self.loop = loop
+        let core = loop.core
+        machine = ConnectionStateMachine(now: now, timeouts: core.configuration.timeouts)
+        framer = RequestFramer(limits: core.configuration.limits)
+        tls = try core.tls.map { context throws(SocketError) in try TLSSession(context: context, fd: socket.fd) }
+    }
+
+    /// Begins serving: reads whatever is already there.
+    func start() {
+        loop.schedule(machine.deadline)
+        readAvailable()
+    }
+
+    /// An epoll event for this socket.
+    func handle(events: UInt32) {
+        if isClosed { return }
+        if events & (LinuxCalls.epollOut | LinuxCalls.epollErr | LinuxCalls.epollHangUp) != 0,
+           outputOffset < output.count || (tls.map { !$0.handshakeComplete } ?? false) {
+            if let tls, !tls.handshakeComplete { continueHandshake(tls) } else { flush() }
+        }
+        if isClosed { return }
+        if events & (LinuxCalls.epollIn | LinuxCalls.epollErr | LinuxCalls.epollHangUp
+                     | LinuxCalls.epollReadHangUp) != 0 {
+            mayRead = true
+            if events & (LinuxCalls.epollErr | LinuxCalls.epollHangUp | LinuxCalls.epollReadHangUp) != 0 {
+                peerHungUp = true
+            }
+            readAvailable()
+        }
+    }
+
+    // MARK: - Reading
+
+    private var canRead: Bool {
+        switch machine.state {
+        case .idle, .readingHead, .readingBody, .lingering: return true
+        case .processing, .writing, .closed: return false
+        }
+    }
+
+    private func readAvailable() {
+        if let tls, !tls.handshakeComplete { continueHandshake(tls); return }
+        while mayRead && canRead && !isClosed {
+            let want = framer.isReadingHead ? 4096 : Swift.min(Swift.max(framer.remainingLength, 4096), 256 * 1024)
+            input.reserveWritable(want)
+            let space = input.writableCount
+            let result: IOResult
+            do {
+                if let tls {
+                    result = try tls.read(into: input.writePointer, count: space)
+                } else {
+                    result = try socket.read(into: input.writePointer, count: space)
+                }
+            } catch {
+                perform(machine.ioFailed())
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                mayRead = false
+            case .done(0):
+                mayRead = false
+                perform(machine.peerClosed())
+            case .done(let n):
+                // A short read on a plain TCP socket means its receive queue is empty now
+                // (unless a FIN is pending: then the next read must see the EOF).
+                if tls == nil && n < space && !peerHungUp { mayRead = false }
+                if machine.state == .lingering { continue }  // drained and dropped
+                input.didWrite(n)
+                processInput()
+            }
+        }
+    }
+
+    /// Frames whatever input is buffered, as far as the current state allows.
+    private func processInput() {
+        while !isClosed && input.readableCount > 0 {
+            switch machine.state {
+            case .idle:
+                perform(machine.bytesReceived(now: loop.now))
+            case .readingHead, .readingBody:
+                break
+            default:
+                return
+            }
+            let (event, consumed) = input.withReadable { framer.next($0) }
+            input.consume(consumed)
+            switch event {
+            case .needMore:
+                return
+            case .invalid(let error):
+                perform(machine.parseFailed(error))
+                return
+            case .head(let head):
+                self.head = head
+                let hasBody = head.framing != .none
+                // RFC 9110 §10.1.1: no 100 Continue once body bytes have arrived anyway.
+                perform(machine.headReceived(now: loop.now, keepAlive: head.keepAlive, hasBody: hasBody,
+                                             expectsContinue: head.expectsContinue && input.readableCount == 0))
+                if !hasBody { return }  // the handler runs; reading is paused
+            case .body(let body):
+                if machine.bodyCompleted() == .runHandler { runHandler(body: body) }
+                return
+            }
+        }
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ action: ConnectionStateMachine.Action) {
+        switch action {
+        case .none, .readMore:
+            break
+        case .sendContinue:
+            append(Self.continueResponse)
+            flush()
+        case .runHandler:
+            runHandler(body: [])
+        case .write:
+            flush()
+        case .respondAndClose(let error):
+            head = nil
+            append(loop.core.errorBytes(for: error))
+            responseComplete = true
+            flush()
+        case .linger:
+            input.clear()
+            input.shrinkIfEmpty(keep: 0)
+            tls?.shutdown()
+            socket.shutdownWrite()
+            mayRead = true
+            readAvailable()
+        case .close:
+            close()
+        }
+        if !isClosed { loop.schedule(machine.deadline) }
+    }
+
+    private func runHandler(body: [UInt8]) {
+        guard let head else { return }
+        loop.core.dispatch(head: head, body: body, peer: peer, connection: self, received: loop.now)
+    }
+
+    // MARK: - Writing (called on the loop thread, from tasks the handler side posts)
+
+    /// The handler's response head (and whole body, unless `complete` is false: a stream).
+    func responseReady(_ bytes: [UInt8], keepAlive: Bool, complete: Bool) {
+        guard !isClosed else { return }
+        guard machine.responseReady(keepAlive: keepAlive) == .write else { return }
+        responseComplete = complete
+        append(bytes)
+        flush()
+    }
+
+    /// More of a streamed body; `waiter` resumes once the client has read enough of it.
+    func streamWrite(_ bytes: [UInt8], waiter: CheckedContinuation<Void, Error>) {
+        guard !isClosed, machine.state == .writing else {
+            waiter.resume(throwing: ResponseStreamClosed())
+            return
+        }
+        append(bytes)
+        streamWaiter = waiter
+        flush()
+    }
+
+    /// The streamed body ended; `trailer` is its last chunk (empty for close-delimited bodies).
+    func streamFinished(_ trailer: [UInt8]) {
+        guard !isClosed, machine.state == .writing else { return }
+        responseComplete = true
+        append(trailer)
+        flush()
+    }
+
+    /// The stream's producer failed: close so the client sees an incomplete body.
+    func streamFailed() {
+        close()
+    }
+
+    private func append(_ bytes: [UInt8]) {
+        if outputOffset == output.count {
+            output = bytes
+            outputOffset = 0
+        } else {
+            output.append(contentsOf: bytes)
+        }
+    }
+
+    private func flush() {
+        while outputOffset < output.count {
+            let result: IOResult
+            do {
+                result = try output.withUnsafeBytes { (all) throws(SocketError) -> IOResult in
+                    let rest = UnsafeRawBufferPointer(rebasing: all[outputOffset...])
+                    if let tls { return try tls.write(rest) }
+                    return try socket.send(rest)
+                }
+            } catch {
+                perform(machine.ioFailed())
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                _ = machine.writeStalled(now: Deadline.now())
+                loop.schedule(machine.deadline)
+                resumeStreamIfBelowHighWater()
+                return
+            case .done(let n):
+                outputOffset += n
+            }
+        }
+        output = []
+        outputOffset = 0
+        resumeStreamIfBelowHighWater()
+        if !responseComplete { _ = machine.outputDrained() }
+        if responseComplete && machine.state == .writing {
+            head = nil
+            perform(machine.responseSent(now: loop.now))
+            if machine.state == .idle {
+                input.shrinkIfEmpty(keep: 64 * 1024)  // give back what a large body needed
+                // Pipelined requests may already be buffered; then read what the kernel holds.
+                processInput()
+                readAvailable()
+            }
+        }
+    }
+
+    private func resumeStreamIfBelowHighWater() {
+        guard let waiter = streamWaiter, output.count - outputOffset < Self.streamHighWater else { return }
+        streamWaiter = nil
+        waiter.resume()
+    }
+
+    // MARK: - TLS handshake
+
+    private func continueHandshake(_ tls: TLSSession) {
+        do {
+            switch try tls.handshake() {
+            case .wouldBlock: return
+            case .done: readAvailable()
+            }
+        } catch {
+            // Not TLS (plain HTTP on the HTTPS port) or a failed handshake: close quietly.
+            close()
+        }
+    }
+
+    // MARK: - Timers, draining, closing
+
+    func timerFired(now: Deadline) {
+        guard !isClosed else { return }
+        perform(machine.timerFired(now: now))
+    }
+
+    func drainRequested() {
+        guard !isClosed else { return }
+        perform(machine.drainRequested())
+    }
+
+    /// Closes the socket (idempotent) and wakes a waiting stream producer with an error.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        _ = machine.ioFailed()
+        socket.close()
+        loop.unregister(self)
+        if let waiter = streamWaiter {
+            streamWaiter = nil
+            waiter.resume(throwing: ResponseStreamClosed())
+        }
+        output = []
+        outputOffset = 0
+    }
+}

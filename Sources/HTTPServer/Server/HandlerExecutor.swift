@@ -1,0 +1,50 @@
+// The threads handlers run on: a small pool of our own, used as the task executor
+// preference of every handler task. Handlers stay off the socket threads (REFERENCE §2),
+// and blocking code elsewhere in the process (on Swift's cooperative pool, which has only
+// as many threads as cores) cannot starve them.
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A fixed pool of threads that runs the jobs of handler tasks.
+final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
+    // `jobs` is guarded by its mutex; `available` counts jobs not yet taken.
+    private let jobs = Mutex<[UnownedJob]>([])
+    private let available = DispatchSemaphore(value: 0)
+    private let threadCount: Int
+    private let stopping = Atomic<Bool>(false)
+
+    init(threads: Int) {
+        threadCount = max(1, threads)
+        for i in 0 ..< threadCount {
+            let thread = Thread { [self] in self.work() }
+            thread.name = "http-handler-\(i)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        jobs.withLock { $0.append(job) }
+        available.signal()
+    }
+
+    /// Lets the threads finish once the queue is empty.
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        for _ in 0 ..< threadCount { available.signal() }
+    }
+
+    private func work() {
+        while true {
+            available.wait()
+            let job: UnownedJob? = jobs.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            if let job {
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            } else if stopping.load(ordering: .acquiring) {
+                return
+            }
+        }
+    }
+}

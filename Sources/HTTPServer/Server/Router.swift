@@ -1,0 +1,123 @@
+// Routes by method and path, with `{name}` parameters; 404 and 405 (with Allow) come from here.
+
+/// A table of handlers by method and path pattern.
+///
+/// ```swift
+/// var router = Router()
+/// router.add(.get, "/ping") { _ in .text("pong") }
+/// router.add(.post, "/train-job/{id}") { request in .text("job \(request.parameter("id")!)") }
+/// ```
+public struct Router: Sendable {
+    /// The result of looking up a method and path.
+    public enum Match: Sendable {
+        case found(HTTPHandler, parameters: [String: String])
+        case notFound
+        /// The path exists for other methods, listed for the Allow field.
+        case methodNotAllowed(allowed: [HTTPMethod])
+    }
+
+    private enum Segment: Hashable, Sendable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private struct Route: Sendable {
+        var segments: [Segment]
+        var handlers: [HTTPMethod: HTTPHandler]
+    }
+
+    private var exact: [String: [HTTPMethod: HTTPHandler]] = [:]
+    private var patterns: [Route] = []
+
+    /// Makes the bodies of the router's own answers (404, 405, 500) and of the server's
+    /// refusals (400, 413, …); replace it to give them the application's error format.
+    public var errorResponse: @Sendable (HTTPStatus, String) -> HTTPResponse = { status, message in
+        .text(message + "\n", status: status)
+    }
+
+    public init() {}
+
+    /// Adds `handler` for `method` on `pattern` (`/models/{name}`); a later add replaces an earlier one.
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        let segments = Self.segments(of: pattern).map { part -> Segment in
+            if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {
+                return .parameter(String(part.dropFirst().dropLast()))
+            }
+            return .literal(String(part))
+        }
+        if !segments.contains(where: { if case .parameter = $0 { return true } else { return false } }) {
+            exact[pattern, default: [:]][method] = handler
+            return
+        }
+        if let i = patterns.firstIndex(where: { $0.segments == segments }) {
+            patterns[i].handlers[method] = handler
+        } else {
+            patterns.append(Route(segments: segments, handlers: [method: handler]))
+        }
+    }
+
+    /// Looks up `method` on `path` (percent-encoded, without query).
+    public func match(method: HTTPMethod, path: String) -> Match {
+        if let handlers = exact[path] {
+            return Self.pick(method, handlers, parameters: [:])
+        }
+        let parts = Self.segments(of: path)
+        var allowed: [HTTPMethod]?
+        for route in patterns where route.segments.count == parts.count {
+            var parameters: [String: String] = [:]
+            var matches = true
+            for (segment, part) in zip(route.segments, parts) {
+                switch segment {
+                case .literal(let text): matches = text == part
+                case .parameter(let name):
+                    if part.isEmpty { matches = false } else {
+                        parameters[name] = HTTPRequest.percentDecode(part) ?? String(part)
+                    }
+                }
+                if !matches { break }
+            }
+            guard matches else { continue }
+            switch Self.pick(method, route.handlers, parameters: parameters) {
+            case .methodNotAllowed(let methods): allowed = (allowed ?? []) + methods
+            case let found: return found
+            }
+        }
+        if let allowed { return .methodNotAllowed(allowed: allowed) }
+        return .notFound
+    }
+
+    /// Routes `request` and runs its handler; 404, 405 and thrown errors become responses.
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        switch match(method: request.method, path: request.path) {
+        case .found(let handler, let parameters):
+            var request = request
+            request.pathParameters = parameters
+            do {
+                return try await handler(request)
+            } catch {
+                return errorResponse(.internalServerError, "internal server error")
+            }
+        case .notFound:
+            return errorResponse(.notFound, "no route for \(request.path)")
+        case .methodNotAllowed(let allowed):
+            var response = errorResponse(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)")
+            // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
+            response.headers.set("Allow", allowed.map(\.rawValue).joined(separator: ", "))
+            return response
+        }
+    }
+
+    private static func pick(_ method: HTTPMethod, _ handlers: [HTTPMethod: HTTPHandler],
+                             parameters: [String: String]) -> Match {
+        if let handler = handlers[method] { return .found(handler, parameters: parameters) }
+        // RFC 9110 §9.3.2: HEAD is answered like GET (the server drops the body).
+        if method == .head, let handler = handlers[.get] { return .found(handler, parameters: parameters) }
+        var allowed = handlers.keys.map(\.rawValue).sorted()
+        if handlers[.get] != nil && handlers[.head] == nil { allowed.append("HEAD") }
+        return .methodNotAllowed(allowed: allowed.map(HTTPMethod.init(rawValue:)))
+    }
+
+    private static func segments(of path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import AETestSupport
+@testable import HTTPServer
+
+@Suite struct TLSTests {
+    @Test("with a certificate and key, curl --cacert gets answers; plain HTTP on the port fails cleanly and serving goes on")
+    func https() throws {
+        let folder = try TestEnvironment.temporaryDirectory("aeserve-tls")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cert = folder.appendingPathComponent("cert.pem").path, key = folder.appendingPathComponent("key.pem").path
+        let made = try runProcess("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        #expect(made.status == 0, "\(String(decoding: made.stderr, as: UTF8.self))")
+        let (server, port) = try TestServer.start {
+            $0.tls = TLSConfiguration(certificateChainPath: cert, privateKeyPath: key)
+        }
+        defer { server.shutdown(drainTimeout: .seconds(1)) }
+
+        func curl(_ path: String) throws -> (Int32, String) {
+            let result = try runProcess("/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", cert,
+                                                         "https://127.0.0.1:\(port)\(path)"])
+            return (result.status, String(decoding: result.stdout, as: UTF8.self))
+        }
+        #expect(try curl("/ping") == (0, "pong"))
+        let big = try curl("/text?size=100000")
+        #expect(big.0 == 0 && big.1.count >= 100_000)
+
+        let plain = try TestClient(port: port)
+        try plain.get("/ping")
+        let reply = plain.readAll()
+        #expect(!String(decoding: reply, as: UTF8.self).contains("pong"))
+
+        #expect(try curl("/items/after") == (0, "item after"))
+    }
+
+    @Test("a missing certificate file is an error that names it")
+    func missingCertificate() {
+        let server = Server(configuration: {
+            var c = Configuration(port: 0)
+            c.tls = TLSConfiguration(certificateChainPath: "/nonexistent/cert.pem", privateKeyPath: "/nonexistent/key.pem")
+            return c
+        }(), router: Router())
+        #expect { try server.start() } throws: { "\($0)".contains("/nonexistent/cert.pem") }
+    }
+}
