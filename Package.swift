@@ -44,7 +44,8 @@ let package = Package(
 
         // The command line: a library of commands (testable) and a thin executable.
         .target(name: "AECLI", dependencies: [
-            "AEMath", "AEModel", "AECheckpoint", "AEData",
+            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEService",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "aeserve", dependencies: ["AECLI"]),

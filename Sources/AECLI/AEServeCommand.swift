@@ -11,7 +11,7 @@ public struct AEServeCommand: ParsableCommand {
         commandName: "aeserve",
         abstract: "Train and serve autoencoders.",
         discussion: "Models live in <models>/<name>/<version>/model.safetensors; see 'aeserve <command> --help'.",
-        subcommands: [TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self, BenchCommand.self])
 
     public init() {}
 
@@ -23,7 +23,7 @@ public struct AEServeCommand: ParsableCommand {
 
     /// Parses `arguments` (without the program name), runs the command and returns the exit
     /// code: 0 success, 1 a failure while running, 2 bad arguments (one line saying what to do).
-    public static func run(_ arguments: [String]) -> Int32 {
+    public static func run(_ arguments: [String]) async -> Int32 {
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
@@ -39,7 +39,11 @@ public struct AEServeCommand: ParsableCommand {
             return 2
         }
         do {
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
             return 0
         } catch where exitCode(for: error) == .success {
             // --help and --version arrive as errors from the parsed command's run().

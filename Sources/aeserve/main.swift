@@ -1,4 +1,4 @@
 import AECLI
 import Foundation
 
-exit(AEServeCommand.run(Array(CommandLine.arguments.dropFirst())))
+exit(await AEServeCommand.run(Array(CommandLine.arguments.dropFirst())))

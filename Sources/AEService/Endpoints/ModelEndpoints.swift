@@ -32,17 +32,21 @@ extension Service {
             try requireJSON(request)
             let name = request.parameter("name") ?? ""
             let version = try parseActivation(request.body)
-            do {
-                let served = try registry.activate(name: name, version: version)
-                metrics.updateServedModels(registry)
-                logger.notice("model activated by request", metadata: ["model": "\(name)", "version": "\(version)", "request_id": "\(request.id)"])
-                return try foundationJSON(summary(served, versions: registry.snapshot().first { $0.name == name }?.versions.map(\.version) ?? [],
-                                                  pinned: version))
-            } catch {
-                switch error {
-                case .unknownModel: throw APIError.notFound("unknown_model", error.description)
-                case .unknownVersion: throw APIError.notFound("unknown_version", error.description)
-                }
+            let served = try activate(name, version)
+            metrics.updateServedModels(registry)
+            logger.notice("model activated by request", metadata: ["model": "\(name)", "version": "\(version)", "request_id": "\(request.id)"])
+            return try foundationJSON(summary(served, versions: registry.snapshot().first { $0.name == name }?.versions.map(\.version) ?? [],
+                                              pinned: version))
+        }
+    }
+
+    private func activate(_ name: String, _ version: Int) throws(APIError) -> ServedModel {
+        do {
+            return try registry.activate(name: name, version: version)
+        } catch {
+            switch error {
+            case .unknownModel: throw APIError.notFound("unknown_model", error.description)
+            case .unknownVersion: throw APIError.notFound("unknown_version", error.description)
             }
         }
     }

@@ -1,5 +1,6 @@
 // POST/GET /train-job, GET/DELETE /train-job/{id}, GET /train-job/{id}/events (server-sent events).
 import AECheckpoint
+import AEModel
 import Foundation
 import HTTPServer
 

@@ -1,0 +1,79 @@
+// Runs a service behind the HTTP server until SIGTERM or SIGINT, then drains: stop accepting,
+// finish in-flight requests, store the running training job's state, exit.
+import Dispatch
+import Foundation
+import HTTPServer
+import Logging
+
+/// Starts the HTTP server for a service and stops both gracefully on a signal.
+public struct ServiceRunner {
+    /// The service being served.
+    public let service: Service
+    /// The HTTP server.
+    public let server: Server
+
+    /// A runner for `service` with the HTTP settings of its configuration.
+    public init(service: Service) {
+        self.service = service
+        let c = service.configuration
+        var http = HTTPServer.Configuration(host: c.server.host, port: c.server.port)
+        http.maxConnections = c.server.maxConnections
+        http.limits = RequestLimits(maxRequestLineLength: c.limits.requestLineBytes, maxHeaderBlockSize: c.limits.headerBytes,
+                                    maxHeaderCount: c.limits.headerCount, maxBodySize: c.limits.bodyBytes,
+                                    maxInflatedBodySize: c.limits.bodyBytes)
+        http.timeouts = ConnectionTimeouts(headerRead: .milliseconds(Int64(c.timeouts.headerSeconds * 1000)),
+                                           bodyRead: .milliseconds(Int64(c.timeouts.bodySeconds * 1000)),
+                                           idle: .milliseconds(Int64(c.timeouts.idleSeconds * 1000)))
+        if let certificate = c.server.tlsCertificate, let key = c.server.tlsPrivateKey {
+            http.tls = TLSConfiguration(certificateChainPath: certificate, privateKeyPath: key)
+        }
+        let logger = service.logger
+        http.accessLog = { entry in
+            logger.info("request", metadata: [
+                "method": "\(entry.method)", "path": "\(entry.path)", "status": "\(entry.status)",
+                "bytes": "\(entry.bytes)", "duration_ms": "\(Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000)",
+                "request_id": "\(entry.requestID)", "peer": "\(entry.peer.map { "\($0)" } ?? "")",
+            ])
+        }
+        server = Server(configuration: http, router: service.makeRouter())
+    }
+
+    /// Starts the service and the server; returns the bound port.
+    public func start() throws -> Int {
+        try service.start()
+        let port = try server.start()
+        service.logger.notice("listening", metadata: [
+            "address": "\(server.localAddress.map { "\($0)" } ?? "?")", "port": "\(port)",
+            "tls": "\(service.configuration.server.tlsCertificate != nil)",
+            "models": "\(service.registry.snapshot().map { "\($0.name) v\($0.active.version)" }.joined(separator: ", "))",
+        ])
+        return port
+    }
+
+    /// Blocks until SIGTERM or SIGINT, then drains and stops everything.
+    public func runUntilSignalled() {
+        let received = DispatchSemaphore(value: 0)
+        let queue = DispatchQueue(label: "aeserve-signals")
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { received.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        received.wait()
+        stop()
+        for source in sources { source.cancel() }
+    }
+
+    /// Drains: /readyz turns 503, the server stops accepting and finishes in-flight requests,
+    /// and a running training job stops at its next batch with its state kept for resuming.
+    public func stop() {
+        service.logger.notice("draining", metadata: ["timeout_seconds": "\(service.configuration.server.drainTimeoutSeconds)"])
+        service.beginDrain()
+        server.shutdown(drainTimeout: .milliseconds(Int64(service.configuration.server.drainTimeoutSeconds * 1000)))
+        service.stop()
+        service.logger.notice("stopped")
+    }
+}
