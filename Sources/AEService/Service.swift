@@ -52,6 +52,7 @@ public final class Service: Sendable {
             settings.maxQueued = configuration.training.maxQueued
             settings.concurrency = configuration.training.concurrency
             settings.maxInlineVectors = configuration.training.maxInlineVectors
+            settings.threads = configuration.training.threads
             settings.dataRoots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
             jobs = JobQueue(store: try FolderJobStore(root: state.appendingPathComponent("jobs")), registry: registry,
                             settings: settings) { event in

@@ -13,7 +13,7 @@ extension ServiceConfiguration {
         "limits.request_line_bytes", "limits.header_bytes", "limits.header_count", "limits.body_bytes",
         "limits.batch_vectors", "timeouts.header_seconds", "timeouts.body_seconds", "timeouts.idle_seconds",
         "models.root", "models.default", "models.poll_interval_seconds", "data.roots", "state.folder",
-        "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
+        "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors", "training.threads", "training.threads",
         "inference.threads", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
     ]
 
@@ -81,6 +81,7 @@ extension ServiceConfiguration {
         c.training.maxQueued = try r.int("training.max_queued", c.training.maxQueued, allowed: 0...100_000)
         c.training.concurrency = try r.int("training.concurrency", c.training.concurrency, allowed: 1...64)
         c.training.maxInlineVectors = try r.int("training.max_inline_vectors", c.training.maxInlineVectors, allowed: 1...10_000_000)
+        c.training.threads = try r.int("training.threads", c.training.threads, allowed: 1...256)
         c.inferenceThreads = try r.int("inference.threads", c.inferenceThreads, allowed: 1...256)
         c.apiKeys = try r.stringArray("auth.api_keys", [], secret: true)
         if let path = try r.optionalString("auth.api_keys_file") {

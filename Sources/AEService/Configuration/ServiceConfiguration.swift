@@ -43,6 +43,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var maxQueued = 16
         public var concurrency = 1
         public var maxInlineVectors = 100_000
+        /// Cores one job trains on; fewer than inference, so requests stay fast meanwhile.
+        public var threads = 1
     }
 
     /// Logging.

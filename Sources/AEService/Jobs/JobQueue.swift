@@ -26,6 +26,8 @@ public struct JobQueueSettings: Sendable {
     public var maxInlineVectors: Int = 100_000
     /// Nice value of training threads (higher is lower priority), so inference stays fast.
     public var trainingNice: Int32 = 10
+    /// Cores one training job's math is split over (fewer than inference gets).
+    public var threads: Int = 1
 
     /// Defaults.
     public init() {}
@@ -211,7 +213,8 @@ public final class JobQueue: @unchecked Sendable {
         do {
             var trainer = try makeTrainer(for: job)
             let epochs = job.request.training.epochs
-            let result = try trainer.run(
+            // The job's products use `threads` cores, whatever inference is given.
+            let result = try Parallel.$taskWidth.withValue(settings.threads) { try trainer.run(
                 onEpoch: { [self] record, state in
                     try store.saveState(state, jobID: id)
                     job.history = state.history
@@ -222,7 +225,7 @@ public final class JobQueue: @unchecked Sendable {
                     update(job)
                     notify(.epoch(job, record))
                 },
-                isCancelled: { [self] in lock.withLock { stopping || cancelRequested.contains(id) } })
+                isCancelled: { [self] in lock.withLock { stopping || cancelRequested.contains(id) } }) }
             let last = result.history.last
             let metadata = CheckpointMetadata(
                 dataset: job.request.dataset.path ?? "inline", epochs: result.history.count,
