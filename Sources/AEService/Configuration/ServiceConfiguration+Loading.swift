@@ -13,7 +13,8 @@ extension ServiceConfiguration {
         "limits.request_line_bytes", "limits.header_bytes", "limits.header_count", "limits.body_bytes",
         "limits.batch_vectors", "timeouts.header_seconds", "timeouts.body_seconds", "timeouts.idle_seconds",
         "models.root", "models.default", "models.poll_interval_seconds", "data.roots", "state.folder",
-        "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors", "training.threads", "training.threads",
+        "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
+        "training.threads",
         "inference.threads", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
     ]
 
