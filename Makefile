@@ -13,7 +13,7 @@ bootstrap:
 	@scripts/bootstrap.sh
 
 build: bootstrap
-	$(SWIFT) build -c $(CONFIG)
+	SWIFT=$(SWIFT) scripts/build-release.sh
 
 # Until the HTTP server exists: show the bundled model and reconstruct ten test images offline.
 run: build
