@@ -20,7 +20,7 @@ run: build
 	$(BIN) inspect models/fashion-mnist
 	$(BIN) reconstruct --model models/fashion-mnist --input $(DATA)/t10k-images-idx3-ubyte.gz --limit 10
 
-test: bootstrap
+test: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test --parallel
 
 models: build
