@@ -13,14 +13,14 @@ bootstrap:
 	@scripts/bootstrap.sh
 
 build: bootstrap
-	$(SWIFT) build -c $(CONFIG)
+	SWIFT=$(SWIFT) scripts/build-release.sh
 
 # Until the HTTP server exists: show the bundled model and reconstruct ten test images offline.
 run: build
 	$(BIN) inspect models/fashion-mnist
 	$(BIN) reconstruct --model models/fashion-mnist --input $(DATA)/t10k-images-idx3-ubyte.gz --limit 10
 
-test: bootstrap
+test: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test --parallel
 
 models: build

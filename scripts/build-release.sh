@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the release aeserve binary and prints its path. The Makefile's `build` target and the
+# Dockerfile's build stage both run this script, so the image holds the binary `make` builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --static-swift-stdlib links the Swift runtime, Foundation and Dispatch into the binary, so it
+# needs only Debian's runtime libraries (OpenBLAS, OpenSSL, zlib, libc, libstdc++) to run.
+# Extra arguments go to `swift build`, e.g. --scratch-path .build-other.
+flags=(-c release --static-swift-stdlib --product aeserve "$@")
+swift=${SWIFT:-swift}
+"$swift" build "${flags[@]}" >&2
+echo "$("$swift" build "${flags[@]}" --show-bin-path)/aeserve"
