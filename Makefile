@@ -26,8 +26,11 @@ test: build
 models: build
 	scripts/make-models.sh
 
+# Engine (vs NumPy), HTTP server, then the whole service under wrk; see BENCHMARKS.md.
 bench: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench.sh
+	scripts/bench-http.sh
+	scripts/bench-service.sh
 
 clean:
 	rm -rf .build
