@@ -1,6 +1,5 @@
 // Splits large loops and products across cores. One width for the whole process, set by
 // BLAS.setThreadCount; each block runs on its own core through Dispatch.
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -35,21 +34,15 @@ public enum Parallel {
             return
         }
         let size = (count + blocks - 1) / blocks
-        let block = { (index: Int) in
+        func block(_ index: Int) {
             let start = index * size
             if start < count { body(start..<min(start + size, count)) }
         }
         if SpinPool.shared.run(blocks: blocks, block) { return }
-        // The pool is busy with another caller's job: Dispatch's workers instead.
-        // concurrentPerform returns only when every block is done and the blocks are disjoint,
-        // so sharing the non-Sendable body (and the buffers it captures) is safe here.
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: blocks) { index in
-                let start = index * size
-                if start < count { shared.value(start..<min(start + size, count)) }
-            }
-        }
+        // Another caller holds the pool, so the cores are busy already (concurrent requests):
+        // run the blocks here rather than queue for a second core. Block by block, not as one
+        // range, so a product is split the same way either way and gives the same bits.
+        for index in 0..<blocks { block(index) }
     }
 }
 
