@@ -1,5 +1,5 @@
 // Splits large loops and products across cores. One width for the whole process, set by
-// BLAS.setThreadCount; each block runs on its own core through Dispatch.
+// BLAS.setThreadCount; blocks run on the caller and SpinPool's helper threads.
 import Foundation
 import Synchronization
 
