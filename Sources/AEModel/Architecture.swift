@@ -142,28 +142,6 @@ public struct ArchitectureError: Error, CustomStringConvertible, Sendable, Equat
 
     /// A message for a JSON decoding failure that names the field path.
     init(describing error: DecodingError) {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let at = path(context.codingPath)
-            description = "architecture: missing field '\(key.stringValue)'\(at.isEmpty ? "" : " in \(at)")"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            description = "architecture: \(path(context.codingPath)): \(context.debugDescription)"
-        case .dataCorrupted(let context):
-            let at = path(context.codingPath)
-            if at.hasSuffix("activation") {
-                let names = Activation.allCases.map(\.rawValue).joined(separator: ", ")
-                description = "architecture: \(at): unknown activation; use one of \(names)"
-            } else if at == "kind" {
-                description = "architecture: kind must be 'autoencoder' or 'variational'"
-            } else {
-                description = "architecture: \(at.isEmpty ? "" : at + ": ")\(context.debugDescription)"
-            }
-        @unknown default:
-            description = "architecture: \(error)"
-        }
+        description = "architecture: " + error.fieldMessage
     }
 }

@@ -1,6 +1,5 @@
 // Runs a service behind the HTTP server until SIGTERM or SIGINT, then drains: stop accepting,
 // finish in-flight requests, store the running training job's state, exit.
-import Dispatch
 import Foundation
 import HTTPServer
 import Logging
@@ -50,29 +49,31 @@ public struct ServiceRunner {
         return port
     }
 
-    /// Blocks until SIGTERM or SIGINT, then drains and stops everything.
+    /// Blocks until SIGTERM or SIGINT, then drains: /readyz turns 503, the server stops
+    /// accepting and finishes in-flight requests, and a running training job stops at its next
+    /// batch with its state kept for resuming.
     public func runUntilSignalled() {
-        let received = DispatchSemaphore(value: 0)
-        let queue = DispatchQueue(label: "aeserve-signals")
-        var sources: [DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { received.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        received.wait()
-        stop()
-        for source in sources { source.cancel() }
+        server.runUntilSignalled(drainTimeout: drainTimeout, whenSignalled: beginDrain)
+        finish()
     }
 
-    /// Drains: /readyz turns 503, the server stops accepting and finishes in-flight requests,
-    /// and a running training job stops at its next batch with its state kept for resuming.
+    /// The same drain, without waiting for a signal (tests, embedding).
     public func stop() {
+        beginDrain()
+        server.shutdown(drainTimeout: drainTimeout)
+        finish()
+    }
+
+    private var drainTimeout: Duration {
+        .milliseconds(Int64(service.configuration.server.drainTimeoutSeconds * 1000))
+    }
+
+    private func beginDrain() {
         service.logger.notice("draining", metadata: ["timeout_seconds": "\(service.configuration.server.drainTimeoutSeconds)"])
         service.beginDrain()
-        server.shutdown(drainTimeout: .milliseconds(Int64(service.configuration.server.drainTimeoutSeconds * 1000)))
+    }
+
+    private func finish() {
         service.stop()
         service.logger.notice("stopped")
     }

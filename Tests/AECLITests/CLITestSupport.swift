@@ -17,9 +17,20 @@ func aeserve(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLoc
         ? binary : TestEnvironment.packageRoot.appendingPathComponent(".build/debug/aeserve")
     try #require(FileManager.default.isExecutableFile(atPath: executable.path),
                  "aeserve binary not found beside the tests; run swift build", sourceLocation: sourceLocation)
+    return try runTool(executable.path, arguments)
+}
+
+/// Runs `executable` (a path, or a name looked up on PATH) and collects its status and output.
+func runTool(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
     let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
+    if executable.contains("/") {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+    }
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

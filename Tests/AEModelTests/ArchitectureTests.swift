@@ -26,13 +26,13 @@ struct ArchitectureTests {
         (#"{"kind": "autoencoder", "input_dim": 4, "encoder": [{"units": 2, "activation": "relu"}], "decoder": [{"units": 3, "activation": "linear"}]}"#,
          "decoder[0].units is 3; the decoder's last layer must have input_dim (4) units"),
         (#"{"kind": "autoencoder", "input_dim": 4, "encoder": [{"units": 2, "activation": "swish"}], "decoder": [{"units": 4, "activation": "linear"}]}"#,
-         "architecture: encoder[0].activation: unknown activation; use one of linear, relu, leaky_relu, sigmoid, tanh, gelu"),
+         "architecture: encoder[0].activation: unknown value; use one of linear, relu, leaky_relu, sigmoid, tanh, gelu"),
         (#"{"kind": "variational", "input_dim": 4, "encoder": [], "decoder": [{"units": 4, "activation": "linear"}]}"#,
          "a variational model needs latent_dim (the size of the mean and logvar heads)"),
         (#"{"kind": "autoencoder", "input_dim": 4, "encoder": [{"units": 0, "activation": "relu"}], "decoder": [{"units": 4, "activation": "linear"}]}"#,
          "encoder[0].units must be at least 1, got 0"),
         (#"{"kind": "autoencoder", "encoder": [], "decoder": []}"#, "architecture: missing field 'input_dim'"),
-        (#"{"kind": "sparse", "input_dim": 4, "encoder": [], "decoder": []}"#, "architecture: kind must be 'autoencoder' or 'variational'"),
+        (#"{"kind": "sparse", "input_dim": 4, "encoder": [], "decoder": []}"#, "architecture: kind: unknown value; use one of autoencoder, variational"),
     ])
     func invalid(text: String, message: String) {
         #expect(throws: ArchitectureError(message)) { _ = try Architecture.parse(text) }

@@ -18,9 +18,8 @@ struct InferenceRequest: Sendable {
 
     /// Parses `body`; the batch form is `batchKey` (`vectors`), the one-row form `singleKey` (`vector`).
     static func parse(_ body: [UInt8], batchKey: String, singleKey: String, limit: Int) throws(APIError) -> InferenceRequest {
-        var scanner = JSONScanner(body)
         var model: String?, version: Int?, rows: FloatMatrix?, single = false, field = batchKey
-        do {
+        try scanJSON(body) { scanner in
             try scanner.beginObject()
             while let key = try scanner.nextKey() {
                 switch key {
@@ -40,13 +39,6 @@ struct InferenceRequest: Sendable {
                     throw APIError.invalid("unknown_field", Self.unknownFieldMessage(key, known: ["model", "version", batchKey, singleKey]))
                 }
             }
-            try scanner.finish()
-        } catch let error as JSONError {
-            throw APIError(json: error)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.malformed("\(error)")
         }
         guard let rows else {
             throw APIError.invalid("missing_field", "the body needs \"\(batchKey)\" (a list of rows) or \"\(singleKey)\" (one row)")

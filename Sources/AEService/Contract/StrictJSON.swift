@@ -35,39 +35,3 @@ enum TrainingJobSchema {
         object.keys.sorted().first { !allowed.contains($0) }.map { (prefix + $0, allowed) }
     }
 }
-
-/// A message for a decoding failure that names the field path.
-func describe(_ error: DecodingError) -> String {
-    func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            .trimmingCharacters(in: CharacterSet(charactersIn: "."))
-    }
-    switch error {
-    case .keyNotFound(let key, let context):
-        let at = path(context.codingPath)
-        return "missing field '\(at.isEmpty ? "" : at + ".")\(key.stringValue)'"
-    case .typeMismatch(let type, let context):
-        return "\(path(context.codingPath)): expected \(describe(type))"
-    case .valueNotFound(let type, let context):
-        return "\(path(context.codingPath)): expected \(describe(type)), found null"
-    case .dataCorrupted(let context):
-        let at = path(context.codingPath)
-        return at.isEmpty ? context.debugDescription : "\(at): \(context.debugDescription)"
-    @unknown default:
-        return "\(error)"
-    }
-}
-
-private func describe(_ type: Any.Type) -> String {
-    switch type {
-    case is Int.Type, is UInt64.Type: return "an integer"
-    case is Double.Type, is Float.Type: return "a number"
-    case is String.Type: return "a string"
-    case is Bool.Type: return "true or false"
-    default:
-        let name = "\(type)"
-        if name.hasPrefix("Array") { return "a list" }
-        if name.hasPrefix("Dictionary") { return "an object" }
-        return "a value of type \(name)"
-    }
-}

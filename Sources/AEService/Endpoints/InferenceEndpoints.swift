@@ -112,9 +112,8 @@ extension Service {
 
     /// `{"count": n, "seed": s, "model"?: name, "version"?: v}`.
     private func parseSample(_ body: [UInt8]) throws(APIError) -> (Int, UInt64, String?, Int?) {
-        var scanner = JSONScanner(body)
         var count: Int?, seed: UInt64 = 0, model: String?, version: Int?
-        do {
+        try scanJSON(body) { scanner in
             try scanner.beginObject()
             while let key = try scanner.nextKey() {
                 switch key {
@@ -129,13 +128,6 @@ extension Service {
                     throw APIError.invalid("unknown_field", InferenceRequest.unknownFieldMessage(key, known: ["count", "seed", "model", "version"]))
                 }
             }
-            try scanner.finish()
-        } catch let error as JSONError {
-            throw APIError(json: error)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.malformed("\(error)")
         }
         guard let count else { throw APIError.invalid("missing_field", "the body needs \"count\" (how many vectors to sample)") }
         let limit = configuration.limits.batchVectors

@@ -52,9 +52,8 @@ extension Service {
     }
 
     private func parseActivation(_ body: [UInt8]) throws(APIError) -> Int {
-        var scanner = JSONScanner(body)
-        var version: Int?
-        do {
+        let version: Int? = try scanJSON(body) { scanner in
+            var version: Int?
             try scanner.beginObject()
             while let key = try scanner.nextKey() {
                 guard key == "version" else {
@@ -62,13 +61,7 @@ extension Service {
                 }
                 version = try scanner.readInteger()
             }
-            try scanner.finish()
-        } catch let error as JSONError {
-            throw APIError(json: error)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.malformed("\(error)")
+            return version
         }
         guard let version else { throw APIError.invalid("missing_field", "the body needs \"version\" (a positive integer)") }
         guard version >= 1 else { throw APIError.invalid("invalid_field", "version must be a positive integer, got \(version)") }

@@ -100,7 +100,7 @@ extension Service {
         do {
             return try JSONDecoder().decode(TrainingJobRequest.self, from: Data(body))
         } catch let error as DecodingError {
-            throw APIError.invalid("invalid_field", describe(error))
+            throw APIError.invalid("invalid_field", error.fieldMessage)
         } catch {
             throw APIError.invalid("invalid_field", "\(error)")
         }

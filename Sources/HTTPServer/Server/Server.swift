@@ -103,7 +103,9 @@ public final class Server: Sendable {
 
     /// Blocks until one of `signals` arrives, then shuts down gracefully and returns (so the
     /// program can exit 0). The signals' default actions are disabled while it waits.
-    public func runUntilSignalled(_ signals: [Int32] = [SIGTERM, SIGINT], drainTimeout: Duration = .seconds(10)) {
+    /// `whenSignalled` runs first, before the drain (e.g. to report not-ready).
+    public func runUntilSignalled(_ signals: [Int32] = [SIGTERM, SIGINT], drainTimeout: Duration = .seconds(10),
+                                  whenSignalled: () -> Void = {}) {
         let received = DispatchSemaphore(value: 0)
         let queue = DispatchQueue(label: "http-signals")
         var sources: [DispatchSourceSignal] = []
@@ -115,6 +117,7 @@ public final class Server: Sendable {
             sources.append(source)
         }
         received.wait()
+        whenSignalled()
         shutdown(drainTimeout: drainTimeout)
         for source in sources { source.cancel() }
     }
