@@ -117,6 +117,12 @@ struct JobTests {
         try late.send("GET", "/train-job/\(id)/events")
         #expect(try late.readHead().status == 200)
         #expect(try late.readEvents().map(\.event) == ["epoch", "epoch", "epoch", "epoch", "end"])
+
+        // A client reconnecting with Last-Event-ID gets only the epochs after it.
+        let resumed = try HTTPConnection(port: live.port)
+        try resumed.send("GET", "/train-job/\(id)/events", headers: [("Last-Event-ID", "2")])
+        #expect(try resumed.readHead().status == 200)
+        #expect(try resumed.readEvents().map { $0.id ?? $0.event } == ["3", "4", "end"])
     }
 
     @Test("the queue is bounded: past training.max_queued a submission gets 429 naming the limit and the setting")
