@@ -67,13 +67,15 @@ public struct ServiceRunner {
         for source in sources { source.cancel() }
     }
 
-    /// Drains: /readyz turns 503, the server stops accepting and finishes in-flight requests,
-    /// and a running training job stops at its next batch with its state kept for resuming.
+    /// Drains: /readyz turns 503 and event streams end, a running training job stops at its
+    /// next batch with its state kept for resuming, then the server stops accepting and
+    /// finishes in-flight requests. The job stops first so that neither it nor a client
+    /// waiting on it can hold the drain until its end.
     public func stop() {
         service.logger.notice("draining", metadata: ["timeout_seconds": "\(service.configuration.server.drainTimeoutSeconds)"])
         service.beginDrain()
-        server.shutdown(drainTimeout: .milliseconds(Int64(service.configuration.server.drainTimeoutSeconds * 1000)))
         service.stop()
+        server.shutdown(drainTimeout: .milliseconds(Int64(service.configuration.server.drainTimeoutSeconds * 1000)))
         service.logger.notice("stopped")
     }
 }

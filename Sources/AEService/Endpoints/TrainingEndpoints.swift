@@ -62,10 +62,16 @@ extension Service {
                 queue.unsubscribe(id, token)
                 throw APIError.notFound("unknown_job", "no training job '\(id)'")
             }
+            // On drain the stream ends without an end event; the client reconnects elsewhere
+            // (or to the restarted server) with Last-Event-ID.
+            let drainToken = addEventStream(continuation)
             // A reconnecting client names the last epoch it saw (the event id).
             let lastSeen = request.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
-            return HTTPResponse.serverSentEvents { writer in
-                defer { queue.unsubscribe(id, token) }
+            return HTTPResponse.serverSentEvents { [self] writer in
+                defer {
+                    queue.unsubscribe(id, token)
+                    removeEventStream(drainToken)
+                }
                 var sent = lastSeen
                 func send(_ job: TrainingJob, _ record: EpochRecord) async throws {
                     guard record.epoch > sent else { return }
