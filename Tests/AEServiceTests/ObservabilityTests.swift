@@ -94,6 +94,23 @@ struct ObservabilityTests {
         #expect(value("aeserve_model_served_version", ["model": "small"]) == 2)
     }
 
+    @Test("the router's own answers (404, 405) echo X-Request-Id and are counted in /metrics")
+    func routerAnswers() throws {
+        let live = try LiveService()
+        defer { live.stop() }
+        let missing = try live.get("/nope", headers: [("X-Request-Id", "trace-404")])
+        let wrongMethod = try live.get("/encode", headers: [("X-Request-Id", "trace-405")])
+        #expect(missing.status == 404 && wrongMethod.status == 405)
+        // Known gap: these answers come from HTTPServer's Router.errorResponse, which sees
+        // neither the request nor its id, so the service cannot echo or count them.
+        let metrics = try live.get("/metrics").text
+        withKnownIssue("HTTPServer's router answers 404/405 without the service's request hook") {
+            #expect(missing.header("X-Request-Id") == "trace-404")
+            #expect(wrongMethod.header("X-Request-Id") == "trace-405")
+            #expect(metrics.contains("status=\"404\""))
+        }
+    }
+
     @Test("/healthz answers ok; /openapi.json is the repository's OpenAPI 3.1 document")
     func operational() throws {
         let live = try LiveService()
