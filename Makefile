@@ -26,11 +26,12 @@ test: build
 models: build
 	scripts/make-models.sh
 
-# Engine (vs NumPy), HTTP server, then the whole service under wrk; see BENCHMARKS.md.
+# Engine (vs NumPy), HTTP server, the whole service under wrk, then OIP and batching; see BENCHMARKS.md.
 bench: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench.sh
 	scripts/bench-http.sh
 	scripts/bench-service.sh
+	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-oip.sh
 
 clean:
 	rm -rf .build

@@ -21,6 +21,8 @@ public final class Service: Sendable {
     public let metrics: ServiceMetrics
     let logger: Logger
     private let drainingFlag = Atomic<Bool>(false)
+    /// The open /train-job/{id}/events streams, ended when the service drains.
+    private let eventStreams = Mutex<[UUID: AsyncStream<JobEvent>.Continuation]>([:])
     /// Overrides the peer check for tests of the loopback rule (nil: use the real peer).
     let peerOverride: (@Sendable (HTTPRequest) -> SocketAddress?)?
 
@@ -76,15 +78,34 @@ public final class Service: Sendable {
         metrics.updateServedModels(registry)
     }
 
-    /// Stops taking jobs (a running one keeps its state to resume) and marks the service as
-    /// draining, so /readyz answers 503.
+    /// Stops taking jobs and marks the service as draining, so /readyz answers 503; ends the
+    /// open event streams, which would otherwise hold the drain until their job ends.
     public func beginDrain() {
         drainingFlag.store(true, ordering: .relaxed)
+        let open = eventStreams.withLock { streams in
+            defer { streams.removeAll() }
+            return Array(streams.values)
+        }
+        for continuation in open { continuation.finish() }
     }
 
-    /// Stops the job queue; call after the server has drained.
+    /// Stops the job queue: a running job stops at its next batch and keeps its state to resume.
     public func stop() {
         jobs?.stop()
+    }
+
+    /// Keeps `continuation` to end it on drain (at once when already draining); returns the
+    /// token that `removeEventStream` takes.
+    func addEventStream(_ continuation: AsyncStream<JobEvent>.Continuation) -> UUID {
+        let token = UUID()
+        eventStreams.withLock { $0[token] = continuation }
+        if isDraining { continuation.finish() }
+        return token
+    }
+
+    /// Forgets a stream added with `addEventStream`.
+    func removeEventStream(_ token: UUID) {
+        _ = eventStreams.withLock { $0.removeValue(forKey: token) }
     }
 
     /// Whether the service is shutting down.

@@ -49,19 +49,20 @@ public struct ServiceRunner {
         return port
     }
 
-    /// Blocks until SIGTERM or SIGINT, then drains: /readyz turns 503, the server stops
-    /// accepting and finishes in-flight requests, and a running training job stops at its next
-    /// batch with its state kept for resuming.
+    /// Blocks until SIGTERM or SIGINT, then drains (see `stop`).
     public func runUntilSignalled() {
         server.runUntilSignalled(drainTimeout: drainTimeout, whenSignalled: beginDrain)
-        finish()
+        service.logger.notice("stopped")
     }
 
-    /// The same drain, without waiting for a signal (tests, embedding).
+    /// Drains: /readyz turns 503 and event streams end, a running training job stops at its
+    /// next batch with its state kept for resuming, then the server stops accepting and
+    /// finishes in-flight requests. The job stops first so that neither it nor a client
+    /// waiting on it can hold the drain until its end.
     public func stop() {
         beginDrain()
         server.shutdown(drainTimeout: drainTimeout)
-        finish()
+        service.logger.notice("stopped")
     }
 
     private var drainTimeout: Duration {
@@ -71,10 +72,6 @@ public struct ServiceRunner {
     private func beginDrain() {
         service.logger.notice("draining", metadata: ["timeout_seconds": "\(service.configuration.server.drainTimeoutSeconds)"])
         service.beginDrain()
-    }
-
-    private func finish() {
         service.stop()
-        service.logger.notice("stopped")
     }
 }

@@ -51,28 +51,48 @@ extension Service {
         route(&router, .get, "/train-job/{id}/events") { [self] request in
             let queue = try trainingQueue()
             let id = request.parameter("id") ?? ""
-            guard queue.job(id) != nil else { throw APIError.notFound("unknown_job", "no training job '\(id)'") }
             let (events, continuation) = AsyncStream<JobEvent>.makeStream(bufferingPolicy: .unbounded)
+            // Subscribe before taking the snapshot, so no epoch falls between the two; epochs
+            // seen in both are sent once.
             let token = queue.subscribe(id) { event in
                 continuation.yield(event)
                 if case .finished = event { continuation.finish() }
             }
-            // A job that ended before the subscription gets its end event at once.
-            if let job = queue.job(id), job.state.isFinal {
-                continuation.yield(.finished(job))
-                continuation.finish()
+            guard let snapshot = queue.job(id) else {
+                queue.unsubscribe(id, token)
+                throw APIError.notFound("unknown_job", "no training job '\(id)'")
             }
-            return HTTPResponse.serverSentEvents { writer in
-                defer { queue.unsubscribe(id, token) }
+            // On drain the stream ends without an end event; the client reconnects elsewhere
+            // (or to the restarted server) with Last-Event-ID.
+            let drainToken = addEventStream(continuation)
+            // A reconnecting client names the last epoch it saw (the event id).
+            let lastSeen = request.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+            return HTTPResponse.serverSentEvents { [self] writer in
+                defer {
+                    queue.unsubscribe(id, token)
+                    removeEventStream(drainToken)
+                }
+                var sent = lastSeen
+                func send(_ job: TrainingJob, _ record: EpochRecord) async throws {
+                    guard record.epoch > sent else { return }
+                    let data = try Self.jobEncoder.encode(EpochEvent(job: job.id, epoch: record, epochs: job.progress.epochs))
+                    try await writer.writeEvent(data: String(decoding: data, as: UTF8.self), event: "epoch", id: "\(record.epoch)")
+                    sent = record.epoch
+                }
+                func end(_ job: TrainingJob) async throws {
+                    let data = try Self.jobEncoder.encode(job)
+                    try await writer.writeEvent(data: String(decoding: data, as: UTF8.self), event: "end")
+                }
+                // The epochs finished before this subscription, then the live ones.
+                for record in snapshot.history { try await send(snapshot, record) }
+                if snapshot.state.isFinal { return try await end(snapshot) }
                 for await event in events {
                     switch event {
                     case let .epoch(job, record):
-                        let data = try Self.jobEncoder.encode(EpochEvent(job: job.id, epoch: record, epochs: job.progress.epochs))
-                        try await writer.writeEvent(data: String(decoding: data, as: UTF8.self), event: "epoch", id: "\(record.epoch)")
+                        try await send(job, record)
                     case let .finished(job):
-                        let data = try Self.jobEncoder.encode(job)
-                        try await writer.writeEvent(data: String(decoding: data, as: UTF8.self), event: "end")
-                        return
+                        for record in job.history { try await send(job, record) }
+                        return try await end(job)
                     }
                 }
             }

@@ -313,8 +313,9 @@ public final class JobQueue: @unchecked Sendable {
         case (.some(let path), nil):
             do { _ = try settings.dataRoots.resolve(path) } catch let error as DataError {
                 let status = error.kind == .notFound ? 422 : 403
+                // The description names the path as given ("missing.csv: no such file under …").
                 throw APIError(status, error.kind == .notFound ? "dataset_not_found" : "dataset_path_refused",
-                               "dataset.path: \(error.message)")
+                               "dataset.path: \(error.description)")
             } catch {
                 throw .invalid("dataset_path_refused", "dataset.path: \(error)")
             }

@@ -22,11 +22,12 @@ public final class ServiceMetrics: Sendable {
         self.factory = factory
     }
 
-    /// Counts a request and records its latency, labelled by route pattern (not raw path).
+    /// Counts a request and records its latency, both labelled by route pattern (not raw path),
+    /// method and status, so the latency of errors is told apart from that of answers.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         let dimensions = [("route", route), ("method", method), ("status", String(status))]
         Counter(label: "aeserve_http_requests_total", dimensions: dimensions, factory: factory).increment()
-        Timer(label: "aeserve_http_request_duration_seconds", dimensions: [("route", route), ("method", method)],
+        Timer(label: "aeserve_http_request_duration_seconds", dimensions: dimensions,
               factory: factory).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000
                                                   + Int64(duration.components.attoseconds / 1_000_000_000))
     }
