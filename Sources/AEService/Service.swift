@@ -125,7 +125,7 @@ public final class Service: Sendable {
         return router
     }
 
-    /// Registers `handler` with metrics, request-id echo and error mapping.
+    /// Registers `handler` with metrics and error mapping (the server echoes X-Request-Id).
     func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
@@ -139,7 +139,6 @@ public final class Service: Sendable {
             } catch {
                 response = APIError.internalError("\(error)").response()
             }
-            if !request.id.isEmpty { response.headers.set("X-Request-Id", request.id) }
             metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
                                   duration: ContinuousClock.now - start)
             return response

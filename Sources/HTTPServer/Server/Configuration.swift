@@ -56,6 +56,9 @@ public struct Configuration: Sendable {
     public var eventLoopCount = 1
     /// Threads that run handlers (a handler blocked in synchronous work holds one of them).
     public var handlerThreadCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// Sets `X-Request-Id` on every response (router refusals included) to the request's id,
+    /// so a client can match its request to the server's log line.
+    public var echoesRequestID = true
     /// Called after each response, off the socket threads' hot path; keep it quick.
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
 

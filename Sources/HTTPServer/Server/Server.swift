@@ -205,6 +205,9 @@ final class ServerCore: @unchecked Sendable {
         } else {
             response = await router.respond(to: request)
         }
+        if configuration.echoesRequestID && !request.id.isEmpty {
+            response.headers.set("X-Request-Id", request.id)
+        }
         if response.headers.hasToken("close", in: "Connection") || draining.load(ordering: .acquiring) {
             keepAlive = false
         }
