@@ -1,11 +1,19 @@
 // The API checked against a real `aeserve serve` (started by the scripts on a free loopback
-// port with temporary models and state, and stopped by PID): schemathesis against openapi.json.
+// port with temporary models and state, and stopped by PID): the README's curl examples, and
+// schemathesis against openapi.json.
 import AETestSupport
 import Foundation
 import Testing
 
 @Suite("Live API", .serialized)
 struct LiveAPITests {
+    @Test("every README HTTP example runs against a live server and prints what it should",
+          .timeLimit(.minutes(10)))
+    func readmeExamples() throws {
+        let result = try runCheck("scripts/check-readme-examples.py")
+        #expect(result.status == 0, "scripts/check-readme-examples.py failed:\n\(result.output)")
+    }
+
     @Test("schemathesis finds no 5xx and no answer that breaks openapi.json", .timeLimit(.minutes(10)))
     func schemathesis() throws {
         let result = try runCheck("scripts/check-openapi-live.py")
