@@ -1176,6 +1176,7 @@ extension OpenAPIDocument {
           "seed": {
             "type": "integer",
             "minimum": 0,
+            "maximum": 9223372036854775807,
             "default": 0,
             "description": "Seeds the standard normal latents: the same seed gives the same vectors."
           },
@@ -2069,7 +2070,7 @@ extension OpenAPIDocument {
         }
       },
       "Forbidden": {
-        "description": "The API key is not valid, or no key is configured and the client is not on loopback (forbidden).",
+        "description": "The API key is not valid, or no key is configured and the client is not on loopback (forbidden); or a training dataset path is absolute or leaves the data roots (dataset_path_refused).",
         "content": {
           "application/json": {
             "schema": {
