@@ -13,6 +13,9 @@ state folder, then:
    positive_data_acceptance (a schema-valid vector of the wrong length is rightly a 422: the
    length depends on the model), a fixed seed and a bounded number of examples.
 
+4. starts a second server with an API key and training disabled, and checks 401, 403, the key
+   accepted and 404 training_disabled.
+
 POST /train-job is left out of the fuzzing because a generated job can be arbitrarily expensive
 (a million epochs, or layers of a million units): step 2 tests it instead. The server must still
 stop cleanly on SIGTERM afterwards.
@@ -148,6 +151,22 @@ def hand_made_checks(checker, server):
     return [vae["id"], ae.json()["id"]] + [job["id"] for job in long_jobs]
 
 
+def auth_checks(checker):
+    """On a server with an API key and training disabled: 401, 403, the key accepted, 404 training_disabled."""
+    c, key = checker, {"Authorization": "Bearer sesame"}
+    unauthorized = c.call("POST", "/models/fashion-mnist/activate", "/models/{name}/activate", 401, {"version": 1})
+    if unauthorized.headers.get("WWW-Authenticate") != "Bearer":
+        c.problems.append("a 401 has no 'WWW-Authenticate: Bearer'")
+    c.call("POST", "/models/fashion-mnist/activate", "/models/{name}/activate", 403, {"version": 1},
+           headers={"Authorization": "Bearer wrong"})
+    c.call("POST", "/models/fashion-mnist/activate", "/models/{name}/activate", 200, {"version": 1}, headers=key)
+    c.call("DELETE", "/train-job/job-none", "/train-job/{id}", 401)
+    c.call("POST", "/train-job", "/train-job", 401, TINY_VAE)
+    c.call("POST", "/train-job", "/train-job", 404, TINY_VAE, headers=key)
+    c.call("GET", "/train-job", "/train-job", 404)
+    c.call("GET", "/train-job/job-none", "/train-job/{id}", 404)
+
+
 def run_schemathesis(server, job_ids, args, folder):
     config = os.path.join(folder, "schemathesis.toml")
     with open(config, "w") as f:
@@ -217,6 +236,16 @@ def main():
         for problem in checker.problems:
             print("  -", problem)
         fuzz_ok = run_schemathesis(server, job_ids, args, folder)
+        with open(os.path.join(folder, "keys"), "w") as f:
+            f.write("# the key of the auth checks\nsesame\n")
+        with LiveServer(args.aeserve, args=["--api-keys-file", os.path.join(folder, "keys")],
+                        env={"AESERVE_TRAINING_ENABLED": "false", "AESERVE_LOG_LEVEL": "warning"}) as keyed:
+            before = len(checker.problems)
+            checker.server = keyed
+            auth_checks(checker)
+            for problem in checker.problems[before:]:
+                print("  -", problem)
+        print(f"hand-made requests in all: {checker.count}, problems: {len(checker.problems)}")
     # Leaving the `with` stopped the server by PID and checked that it drained and exited 0.
     return 0 if fuzz_ok and not checker.problems else 1
 
