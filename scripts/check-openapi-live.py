@@ -33,6 +33,7 @@ import time
 import requests
 import schemathesis
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from live_server import ROOT, LiveServer  # noqa: E402
 
