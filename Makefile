@@ -15,10 +15,9 @@ bootstrap:
 build: bootstrap
 	SWIFT=$(SWIFT) scripts/build-release.sh
 
-# Until the HTTP server exists: show the bundled model and reconstruct ten test images offline.
+# Serves the bundled models on port 8080 (config/aeserve.json) until Ctrl-C.
 run: build
-	$(BIN) inspect models/fashion-mnist
-	$(BIN) reconstruct --model models/fashion-mnist --input $(DATA)/t10k-images-idx3-ubyte.gz --limit 10
+	$(BIN) serve --config config/aeserve.json
 
 test: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test --parallel

@@ -12,6 +12,8 @@ python3 -c 'import json,sys; json.load(open("openapi.json"))' || { echo "openapi
   echo "    /// The text of openapi.json."
   printf '    static let text = #"""\n'
   cat openapi.json
+  # A line break of its own before the closing delimiter, so the string keeps the file's last one.
+  echo
   printf '"""#\n'
   echo "}"
 } > "$out"

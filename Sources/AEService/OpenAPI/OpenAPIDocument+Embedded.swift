@@ -8,9 +8,2177 @@ extension OpenAPIDocument {
   "info": {
     "title": "aeserve",
     "version": "1.0.0",
-    "description": "Train and serve autoencoders."
+    "summary": "Train and serve autoencoders.",
+    "description": "Encode vectors into a latent space, decode latents back, reconstruct vectors with their errors, sample from variational models, and train new model versions in the background.\n\nBodies are JSON (application/json; a missing Content-Type and application/x-www-form-urlencoded, which curl -d sends, are read as JSON too). Request objects refuse unknown fields with 422 (unknown_field). Numbers must be finite.\n\nEvery error is {\"error\": {\"code\", \"message\"}} with its status: 400 malformed JSON, 401 and 403 auth, 404 unknown model, version, job or route, 405 a method the path does not have (with an Allow header), 409 conflict, 413 body too large, 415 not JSON, 422 valid JSON that breaks the contract, 429 training queue full, 503 not ready or draining. A 500 is a bug. The HTTP layer refuses malformed requests before any route with the same error object: 400, 408 (slow client), 413, 414 (long request line), 417, 431 (header too large), 501 (unknown transfer coding), 505.\n\nMutating endpoints (POST /train-job, DELETE /train-job/{id}, POST /models/{name}/activate) need Authorization: Bearer <key> when API keys are configured; with no key configured they answer only clients on loopback.\n\nEvery routed response carries X-Request-Id (the request's, or one the server made up). HEAD works wherever GET does. Responses are gzip-compressed when the client accepts it, and request bodies may be sent with Content-Encoding: gzip."
   },
-  "paths": {}
+  "servers": [
+    {
+      "url": "http://localhost:8080",
+      "description": "make run"
+    }
+  ],
+  "tags": [
+    {
+      "name": "inference",
+      "description": "Encode, decode, reconstruct and sample."
+    },
+    {
+      "name": "training",
+      "description": "Background training jobs."
+    },
+    {
+      "name": "models",
+      "description": "Served models and their versions."
+    },
+    {
+      "name": "operations",
+      "description": "Health, readiness, metrics and this document."
+    }
+  ],
+  "paths": {
+    "/encode": {
+      "post": {
+        "operationId": "encode",
+        "summary": "Encode vectors into latent codes",
+        "description": "Runs the encoder of one model version. A variational model returns the mean as the latent, and the log-variances beside it.",
+        "tags": [
+          "inference"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EncodeRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The latent codes.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EncodeResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/decode": {
+      "post": {
+        "operationId": "decode",
+        "summary": "Decode latent codes into vectors",
+        "description": "Runs the decoder of one model version.",
+        "tags": [
+          "inference"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DecodeRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The decoded vectors.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DecodeResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/reconstruct": {
+      "post": {
+        "operationId": "reconstruct",
+        "summary": "Encode and decode vectors, with each one's reconstruction error",
+        "description": "Runs the whole model on one version; errors are per-vector mean squared errors.",
+        "tags": [
+          "inference"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ReconstructRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The reconstructions and their errors.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ReconstructResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/sample": {
+      "post": {
+        "operationId": "sample",
+        "summary": "Draw new vectors from a variational model",
+        "description": "Decodes count latents drawn from a standard normal distribution seeded with seed. A plain autoencoder is refused with 422 (not_variational).",
+        "tags": [
+          "inference"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SampleRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The sampled vectors.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SampleResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/train-job": {
+      "post": {
+        "operationId": "submitTrainingJob",
+        "summary": "Submit a training job",
+        "description": "Queues a job that trains a new version of model. When it succeeds the version is written under the models root and, with activate, served at once. Checks what it can before queueing: a bad architecture, options or dataset path is refused at once.",
+        "tags": [
+          "training"
+        ],
+        "parameters": [
+          {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "A retried submission with the same key and body returns the first job (202 with Idempotent-Replayed: true) instead of queueing a second one; the same key with a different body is a 409 (idempotency_key_reused).",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 255
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/TrainingJobRequest"
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {}
+        ],
+        "responses": {
+          "202": {
+            "description": "The job was queued (or, for a repeated Idempotency-Key with the same body, the first job).",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Location": {
+                "$ref": "#/components/headers/Location"
+              },
+              "Idempotent-Replayed": {
+                "description": "true when the answer is the job of an earlier submission with the same Idempotency-Key.",
+                "schema": {
+                  "type": "string",
+                  "const": "true"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TrainingJob"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "429": {
+            "$ref": "#/components/responses/QueueFull"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listTrainingJobs",
+        "summary": "List training jobs, newest first",
+        "description": "All jobs the state folder holds, optionally only those in one state.",
+        "tags": [
+          "training"
+        ],
+        "parameters": [
+          {
+            "name": "status",
+            "in": "query",
+            "required": false,
+            "description": "Only jobs in this state.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "queued",
+                "running",
+                "succeeded",
+                "failed",
+                "cancelled"
+              ]
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The jobs.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TrainingJobList"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/train-job/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "A job id, such as job-1f2e3d4c5b6a."
+        }
+      ],
+      "get": {
+        "operationId": "getTrainingJob",
+        "summary": "One training job",
+        "description": "State, progress, per-epoch history, and the result or error.",
+        "tags": [
+          "training"
+        ],
+        "responses": {
+          "200": {
+            "description": "The job.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TrainingJob"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "cancelTrainingJob",
+        "summary": "Cancel a queued or running job",
+        "description": "A queued job is cancelled at once. A running job stops at its next batch: the answer still shows it running, and it ends cancelled shortly after.",
+        "tags": [
+          "training"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The job after the cancel request.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TrainingJob"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        }
+      }
+    },
+    "/train-job/{id}/events": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "A job id, such as job-1f2e3d4c5b6a."
+        }
+      ],
+      "get": {
+        "operationId": "trainingJobEvents",
+        "summary": "Follow a training job as server-sent events",
+        "description": "One event per finished epoch (event: epoch, id: the epoch, data: {\"job\", \"epoch\": an EpochRecord, \"epochs\"}) and one at the end (event: end, data: the job as GET /train-job/{id} shows it); then the stream closes. A job that has already ended gets its end event at once. The schema describes one event as an SSE parser reads it. The stream looks like:\n\n```\nevent: epoch\nid: 1\ndata: {\"epoch\":{\"epoch\":1,…},\"epochs\":2,\"job\":\"job-…\"}\n\nevent: end\ndata: {\"id\":\"job-…\",\"state\":\"succeeded\",…}\n```",
+        "tags": [
+          "training"
+        ],
+        "responses": {
+          "200": {
+            "description": "An event stream.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "$ref": "#/components/schemas/JobEventStreamEvent"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/models": {
+      "get": {
+        "operationId": "listModels",
+        "summary": "List the served models",
+        "description": "Each model with the version it serves, its loaded versions, architecture, dimensions, parameter count, sha256 and training facts.",
+        "tags": [
+          "models"
+        ],
+        "responses": {
+          "200": {
+            "description": "The models.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelList"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/models/{name}": {
+      "parameters": [
+        {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "A model's name."
+        }
+      ],
+      "get": {
+        "operationId": "getModel",
+        "summary": "One model, with every loaded version",
+        "description": "As in GET /models, plus version_details: each version's sha256, size, load time, architecture and training facts.",
+        "tags": [
+          "models"
+        ],
+        "responses": {
+          "200": {
+            "description": "The model.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelDetails"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/models/{name}/activate": {
+      "parameters": [
+        {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "A model's name."
+        }
+      ],
+      "post": {
+        "operationId": "activateModel",
+        "summary": "Serve a given version of a model",
+        "description": "Rolls back or forward without a restart; requests already running finish on the version they started on. The choice is kept in the state folder across restarts.",
+        "tags": [
+          "models"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ActivateRequest"
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The model, now serving the version asked for.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelSummary"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "operationId": "healthz",
+        "summary": "Liveness",
+        "description": "200 while the process answers.",
+        "tags": [
+          "operations"
+        ],
+        "responses": {
+          "200": {
+            "description": "Alive: {\"status\": \"ok\"}.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/readyz": {
+      "get": {
+        "operationId": "readyz",
+        "summary": "Readiness",
+        "description": "200 when a model is loaded and the server is not draining; 503 otherwise.",
+        "tags": [
+          "operations"
+        ],
+        "responses": {
+          "200": {
+            "description": "Ready: {\"status\": \"ready\"}.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "Prometheus metrics",
+        "description": "Requests by route, method and status with durations, vectors served, models and versions served, checkpoint loads and refusals, training jobs by state.",
+        "tags": [
+          "operations"
+        ],
+        "responses": {
+          "200": {
+            "description": "Prometheus text exposition format 0.0.4.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "operationId": "openapi",
+        "summary": "This document",
+        "description": "The OpenAPI 3.1 document of the API.",
+        "tags": [
+          "operations"
+        ],
+        "responses": {
+          "200": {
+            "description": "The document.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "error"
+        ],
+        "description": "Every error answer of the API.",
+        "properties": {
+          "error": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "code",
+              "message"
+            ],
+            "properties": {
+              "code": {
+                "type": "string",
+                "description": "A stable machine-readable code, such as dimension_mismatch, unknown_model, unknown_field, queue_full."
+              },
+              "message": {
+                "type": "string",
+                "description": "What went wrong, naming the field, index and what was expected."
+              }
+            }
+          }
+        },
+        "example": {
+          "error": {
+            "code": "dimension_mismatch",
+            "message": "vectors[0] has 780 values; model 'fashion-mnist' v1 expects 784"
+          }
+        }
+      },
+      "ModelReference": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "name",
+          "version"
+        ],
+        "description": "The model version that answered.",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1
+          }
+        }
+      },
+      "EncodeRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Input vectors to encode; each has the model's input_dim values.",
+        "properties": {
+          "model": {
+            "type": "string",
+            "description": "A served model's name; default: the server's default model (setting models.default)."
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "A loaded version of the model; default: the version being served."
+          },
+          "vectors": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
+          },
+          "vector": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "number"
+            },
+            "description": "One row; the answer then holds single values instead of lists."
+          }
+        },
+        "oneOf": [
+          {
+            "required": [
+              "vectors"
+            ]
+          },
+          {
+            "required": [
+              "vector"
+            ]
+          }
+        ],
+        "example": {
+          "vectors": [
+            [
+              0.0,
+              0.5,
+              1.0
+            ]
+          ]
+        }
+      },
+      "DecodeRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Latent codes to decode; each has the model's latent_dim values.",
+        "properties": {
+          "model": {
+            "type": "string",
+            "description": "A served model's name; default: the server's default model (setting models.default)."
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "A loaded version of the model; default: the version being served."
+          },
+          "latents": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
+          },
+          "latent": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "number"
+            },
+            "description": "One row; the answer then holds single values instead of lists."
+          }
+        },
+        "oneOf": [
+          {
+            "required": [
+              "latents"
+            ]
+          },
+          {
+            "required": [
+              "latent"
+            ]
+          }
+        ],
+        "example": {
+          "latent": [
+            0.1,
+            -0.3
+          ]
+        }
+      },
+      "ReconstructRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Input vectors to encode and decode again; each has the model's input_dim values.",
+        "properties": {
+          "model": {
+            "type": "string",
+            "description": "A served model's name; default: the server's default model (setting models.default)."
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "A loaded version of the model; default: the version being served."
+          },
+          "vectors": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
+          },
+          "vector": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "number"
+            },
+            "description": "One row; the answer then holds single values instead of lists."
+          }
+        },
+        "oneOf": [
+          {
+            "required": [
+              "vectors"
+            ]
+          },
+          {
+            "required": [
+              "vector"
+            ]
+          }
+        ],
+        "example": {
+          "vectors": [
+            [
+              0.0,
+              0.5,
+              1.0
+            ]
+          ]
+        }
+      },
+      "EncodeResponse": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "latents",
+              "model"
+            ],
+            "description": "The answer to a batch (vectors).",
+            "properties": {
+              "latents": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "number"
+                  }
+                }
+              },
+              "log_variances": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "number"
+                  }
+                },
+                "description": "Variational models only: the log-variance of each latent value."
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "latent",
+              "model"
+            ],
+            "description": "The answer to one vector.",
+            "properties": {
+              "latent": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                }
+              },
+              "log_variance": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                },
+                "description": "Variational models only."
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          }
+        ],
+        "description": "Latent codes (for a variational model, the mean), in the order of the input."
+      },
+      "DecodeResponse": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "vectors",
+              "model"
+            ],
+            "properties": {
+              "vectors": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "number"
+                  }
+                }
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "vector",
+              "model"
+            ],
+            "properties": {
+              "vector": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                }
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          }
+        ],
+        "description": "Decoded vectors, in the order of the input."
+      },
+      "ReconstructResponse": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "reconstructions",
+              "errors",
+              "model"
+            ],
+            "properties": {
+              "reconstructions": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "number"
+                  }
+                }
+              },
+              "errors": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                },
+                "description": "Per-vector mean squared error between input and reconstruction."
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "reconstruction",
+              "error",
+              "model"
+            ],
+            "properties": {
+              "reconstruction": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                }
+              },
+              "error": {
+                "type": "number",
+                "description": "Mean squared error."
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          }
+        ],
+        "description": "Reconstructions and their errors, in the order of the input."
+      },
+      "SampleRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "count"
+        ],
+        "properties": {
+          "count": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "How many vectors to draw; at most limits.batch_vectors (default 1024)."
+          },
+          "seed": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9223372036854775807,
+            "default": 0,
+            "description": "Seeds the standard normal latents: the same seed gives the same vectors."
+          },
+          "model": {
+            "type": "string",
+            "description": "A variational model's name; default: the server's default model."
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "A loaded version of the model; default: the version being served."
+          }
+        },
+        "example": {
+          "count": 2,
+          "seed": 7,
+          "model": "fashion-mnist-vae"
+        }
+      },
+      "SampleResponse": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "vectors",
+          "model"
+        ],
+        "properties": {
+          "vectors": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              }
+            }
+          },
+          "model": {
+            "$ref": "#/components/schemas/ModelReference"
+          }
+        }
+      },
+      "Layer": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "units",
+          "activation"
+        ],
+        "properties": {
+          "units": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "activation": {
+            "type": "string",
+            "enum": [
+              "linear",
+              "relu",
+              "leaky_relu",
+              "sigmoid",
+              "tanh",
+              "gelu"
+            ]
+          }
+        }
+      },
+      "Architecture": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "kind",
+          "input_dim",
+          "encoder",
+          "decoder"
+        ],
+        "description": "A model's layers. For autoencoder the last encoder layer is the latent; for variational the encoder is the hidden stack and latent_dim sizes the mean and log-variance heads. The decoder's last layer has input_dim units.",
+        "properties": {
+          "kind": {
+            "type": "string",
+            "enum": [
+              "autoencoder",
+              "variational"
+            ]
+          },
+          "input_dim": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "encoder": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Layer"
+            }
+          },
+          "decoder": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/Layer"
+            }
+          },
+          "latent_dim": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Variational models only."
+          }
+        },
+        "example": {
+          "kind": "autoencoder",
+          "input_dim": 784,
+          "encoder": [
+            {
+              "units": 512,
+              "activation": "relu"
+            },
+            {
+              "units": 32,
+              "activation": "linear"
+            }
+          ],
+          "decoder": [
+            {
+              "units": 512,
+              "activation": "relu"
+            },
+            {
+              "units": 784,
+              "activation": "sigmoid"
+            }
+          ]
+        }
+      },
+      "TrainingFacts": {
+        "type": "object",
+        "additionalProperties": {
+          "type": [
+            "string",
+            "number"
+          ]
+        },
+        "description": "What the checkpoint's metadata records about its training (dataset, epochs, losses, seed, created_at, …)."
+      },
+      "ModelSummary": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "name",
+          "version",
+          "versions",
+          "activated",
+          "kind",
+          "input_dim",
+          "latent_dim",
+          "parameters",
+          "sha256",
+          "architecture",
+          "training"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The version being served."
+          },
+          "versions": {
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "description": "Every loaded version."
+          },
+          "activated": {
+            "type": "boolean",
+            "description": "Whether a version was activated explicitly (otherwise the highest is served)."
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "autoencoder",
+              "variational"
+            ]
+          },
+          "input_dim": {
+            "type": "integer"
+          },
+          "latent_dim": {
+            "type": "integer"
+          },
+          "parameters": {
+            "type": "integer",
+            "description": "Number of weights and biases."
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256 of the served checkpoint file."
+          },
+          "architecture": {
+            "$ref": "#/components/schemas/Architecture"
+          },
+          "training": {
+            "$ref": "#/components/schemas/TrainingFacts"
+          }
+        }
+      },
+      "VersionDetails": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "version",
+          "sha256",
+          "bytes",
+          "loaded_at",
+          "architecture",
+          "training"
+        ],
+        "properties": {
+          "version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "bytes": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Size of the checkpoint file."
+          },
+          "loaded_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "architecture": {
+            "$ref": "#/components/schemas/Architecture"
+          },
+          "training": {
+            "$ref": "#/components/schemas/TrainingFacts"
+          }
+        }
+      },
+      "ModelDetails": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "name",
+          "version",
+          "versions",
+          "activated",
+          "kind",
+          "input_dim",
+          "latent_dim",
+          "parameters",
+          "sha256",
+          "architecture",
+          "training",
+          "version_details"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The version being served."
+          },
+          "versions": {
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "description": "Every loaded version."
+          },
+          "activated": {
+            "type": "boolean",
+            "description": "Whether a version was activated explicitly (otherwise the highest is served)."
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "autoencoder",
+              "variational"
+            ]
+          },
+          "input_dim": {
+            "type": "integer"
+          },
+          "latent_dim": {
+            "type": "integer"
+          },
+          "parameters": {
+            "type": "integer",
+            "description": "Number of weights and biases."
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256 of the served checkpoint file."
+          },
+          "architecture": {
+            "$ref": "#/components/schemas/Architecture"
+          },
+          "training": {
+            "$ref": "#/components/schemas/TrainingFacts"
+          },
+          "version_details": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/VersionDetails"
+            },
+            "description": "Every loaded version, oldest first."
+          }
+        }
+      },
+      "ModelList": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "models",
+          "default"
+        ],
+        "properties": {
+          "models": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ModelSummary"
+            }
+          },
+          "default": {
+            "type": "string",
+            "description": "The model a request without \"model\" uses."
+          }
+        }
+      },
+      "ActivateRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "version"
+        ],
+        "properties": {
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "A loaded version to serve from now on."
+          }
+        },
+        "example": {
+          "version": 1
+        }
+      },
+      "DatasetSpec": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Either path (a file under a configured data root) or vectors (inline), not both.",
+        "properties": {
+          "path": {
+            "type": "string",
+            "description": "Relative to a data root (setting data.roots); absolute paths and '..' are refused with 403."
+          },
+          "format": {
+            "type": "string",
+            "enum": [
+              "idx",
+              "npy",
+              "csv",
+              "json"
+            ],
+            "description": "When the file name does not tell."
+          },
+          "vectors": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "Inline samples (at most training.max_inline_vectors)."
+          },
+          "limit": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Use only the first limit samples."
+          }
+        }
+      },
+      "EarlyStopping": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "patience"
+        ],
+        "properties": {
+          "patience": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "min_delta": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0
+          }
+        }
+      },
+      "TrainingOptions": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "epochs": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 10
+          },
+          "batch_size": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 256
+          },
+          "optimizer": {
+            "type": "string",
+            "enum": [
+              "sgd",
+              "adam",
+              "adamw"
+            ],
+            "default": "adam"
+          },
+          "learning_rate": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 0.001
+          },
+          "loss": {
+            "type": "string",
+            "enum": [
+              "mse",
+              "bce"
+            ],
+            "default": "mse"
+          },
+          "validation_split": {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1,
+            "default": 0.1
+          },
+          "seed": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 42
+          },
+          "noise": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0,
+            "description": "Standard deviation of Gaussian input noise (denoising)."
+          },
+          "beta": {
+            "type": "number",
+            "minimum": 0,
+            "default": 1,
+            "description": "Weight of the KL term (variational models)."
+          },
+          "clip_norm": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": "Clip gradients to this global L2 norm."
+          },
+          "early_stopping": {
+            "$ref": "#/components/schemas/EarlyStopping"
+          },
+          "weight_decay": {
+            "type": "number",
+            "minimum": 0
+          },
+          "momentum": {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1,
+            "default": 0.9,
+            "description": "SGD momentum."
+          }
+        }
+      },
+      "TrainingJobRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "model",
+          "dataset"
+        ],
+        "description": "Give architecture (a new model) or base_version (fine-tune that version of model), not both.",
+        "properties": {
+          "model": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
+            "description": "The model to write a new version of."
+          },
+          "architecture": {
+            "$ref": "#/components/schemas/Architecture"
+          },
+          "base_version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "dataset": {
+            "$ref": "#/components/schemas/DatasetSpec"
+          },
+          "training": {
+            "$ref": "#/components/schemas/TrainingOptions"
+          },
+          "activate": {
+            "type": "boolean",
+            "default": true,
+            "description": "Serve the new version as soon as it is written."
+          }
+        },
+        "example": {
+          "model": "tiny",
+          "architecture": {
+            "kind": "autoencoder",
+            "input_dim": 784,
+            "encoder": [
+              {
+                "units": 32,
+                "activation": "relu"
+              }
+            ],
+            "decoder": [
+              {
+                "units": 784,
+                "activation": "sigmoid"
+              }
+            ]
+          },
+          "dataset": {
+            "path": "fashion-mnist/t10k-images-idx3-ubyte.gz",
+            "limit": 512
+          },
+          "training": {
+            "epochs": 2,
+            "batch_size": 64,
+            "seed": 1
+          }
+        }
+      },
+      "EpochRecord": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "epoch",
+          "train_loss",
+          "samples_per_second",
+          "seconds"
+        ],
+        "properties": {
+          "epoch": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "train_loss": {
+            "type": "number"
+          },
+          "validation_loss": {
+            "type": "number"
+          },
+          "samples_per_second": {
+            "type": "number"
+          },
+          "seconds": {
+            "type": "number"
+          }
+        }
+      },
+      "JobProgress": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "epoch",
+          "epochs"
+        ],
+        "properties": {
+          "epoch": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Epochs completed."
+          },
+          "epochs": {
+            "type": "integer",
+            "description": "Epochs asked for."
+          },
+          "samples_per_second": {
+            "type": "number"
+          },
+          "train_loss": {
+            "type": "number"
+          },
+          "validation_loss": {
+            "type": "number"
+          },
+          "eta_seconds": {
+            "type": "number",
+            "description": "Estimated seconds to the end."
+          }
+        }
+      },
+      "JobResult": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "model",
+          "version",
+          "activated"
+        ],
+        "properties": {
+          "model": {
+            "type": "string"
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "activated": {
+            "type": "boolean"
+          },
+          "train_loss": {
+            "type": "number"
+          },
+          "validation_loss": {
+            "type": "number"
+          }
+        }
+      },
+      "TrainingJob": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "state",
+          "request",
+          "created_at",
+          "progress",
+          "history",
+          "resumed"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "queued",
+              "running",
+              "succeeded",
+              "failed",
+              "cancelled"
+            ]
+          },
+          "request": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "model",
+              "dataset",
+              "training",
+              "activate"
+            ],
+            "properties": {
+              "model": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 255,
+                "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
+                "description": "The model to write a new version of."
+              },
+              "architecture": {
+                "$ref": "#/components/schemas/Architecture"
+              },
+              "base_version": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "dataset": {
+                "$ref": "#/components/schemas/DatasetSpec"
+              },
+              "training": {
+                "$ref": "#/components/schemas/TrainingOptions"
+              },
+              "activate": {
+                "type": "boolean",
+                "default": true,
+                "description": "Serve the new version as soon as it is written."
+              }
+            },
+            "description": "What was asked, with the training defaults filled in."
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "started_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "finished_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "progress": {
+            "$ref": "#/components/schemas/JobProgress"
+          },
+          "history": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EpochRecord"
+            },
+            "description": "One record per finished epoch."
+          },
+          "result": {
+            "$ref": "#/components/schemas/JobResult"
+          },
+          "error": {
+            "type": "string",
+            "description": "Why the job failed."
+          },
+          "idempotency_key": {
+            "type": "string"
+          },
+          "request_digest": {
+            "type": "string",
+            "description": "SHA-256 of the submitted body."
+          },
+          "resumed": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many times it resumed after a restart."
+          }
+        }
+      },
+      "EpochEvent": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "job",
+          "epoch",
+          "epochs"
+        ],
+        "description": "The data of an epoch event.",
+        "properties": {
+          "job": {
+            "type": "string"
+          },
+          "epoch": {
+            "$ref": "#/components/schemas/EpochRecord"
+          },
+          "epochs": {
+            "type": "integer"
+          }
+        }
+      },
+      "JobEventStreamEvent": {
+        "description": "One server-sent event, as a client's parser reads it: event, data (JSON text) and id.",
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "event",
+              "data"
+            ],
+            "properties": {
+              "event": {
+                "const": "epoch"
+              },
+              "id": {
+                "type": "string",
+                "description": "The epoch."
+              },
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {
+                  "$ref": "#/components/schemas/EpochEvent"
+                }
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "event",
+              "data"
+            ],
+            "properties": {
+              "event": {
+                "const": "end"
+              },
+              "id": {
+                "type": "string",
+                "description": "The last epoch's id, as SSE keeps it."
+              },
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {
+                  "$ref": "#/components/schemas/TrainingJob"
+                }
+              }
+            }
+          }
+        ]
+      },
+      "TrainingJobList": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "jobs"
+        ],
+        "properties": {
+          "jobs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/TrainingJob"
+            },
+            "description": "Newest first."
+          }
+        }
+      },
+      "Status": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "ok",
+              "ready"
+            ]
+          }
+        }
+      }
+    },
+    "responses": {
+      "BadRequest": {
+        "description": "The body is not valid JSON, or not the expected shape (malformed_request).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "malformed_request",
+                "message": "invalid JSON: …"
+              }
+            }
+          }
+        }
+      },
+      "Unauthorized": {
+        "description": "API keys are configured and the request has no valid Authorization: Bearer <key> (unauthorized).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "headers": {
+          "WWW-Authenticate": {
+            "schema": {
+              "type": "string",
+              "const": "Bearer"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The API key is not valid, or no key is configured and the client is not on loopback (forbidden); or a training dataset path is absolute or leaves the data roots (dataset_path_refused).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "NotFound": {
+        "description": "No such model, version or job (unknown_model, unknown_version, unknown_job), or training is disabled (training_disabled).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Conflict": {
+        "description": "The request conflicts with the current state (job_finished, idempotency_key_reused).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ContentTooLarge": {
+        "description": "The body is larger than limits.body_bytes (after gzip inflation too).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "UnsupportedMediaType": {
+        "description": "Content-Type is not JSON, or Content-Encoding is not gzip (unsupported_media_type).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "UnprocessableContent": {
+        "description": "Valid JSON that breaks the contract: unknown or missing field (unknown_field, missing_field), wrong dimension (dimension_mismatch), a number that is not a finite 32-bit float (non_finite), batch over limits.batch_vectors (batch_too_large), an out-of-range value (invalid_field), or an input so large that it overflows inside the model (non_finite_output).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "dimension_mismatch",
+                "message": "vectors[0] has 780 values; model 'fashion-mnist' v1 expects 784"
+              }
+            }
+          }
+        }
+      },
+      "QueueFull": {
+        "description": "The training queue holds training.max_queued jobs already (queue_full); retry later.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unavailable": {
+        "description": "The server is not ready or is shutting down (unavailable).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      }
+    },
+    "headers": {
+      "RequestId": {
+        "description": "The request's X-Request-Id, or one the server made up.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "Location": {
+        "description": "The job's URL, /train-job/{id}.",
+        "schema": {
+          "type": "string"
+        }
+      }
+    },
+    "securitySchemes": {
+      "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key from auth.api_keys or auth.api_keys_file. Only needed when keys are configured."
+      }
+    }
+  }
 }
+
 """#
 }

@@ -1,0 +1,133 @@
+"""A real `aeserve serve` for checks that talk to it over HTTP: loopback only, a free port
+(--port 0), copies of the bundled models and a state folder in a temporary folder, stopped by
+its PID with SIGTERM (which must drain and exit 0). Used by check-openapi-live.py and
+check-readme-examples.py."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUNDLED_MODELS = ("fashion-mnist", "fashion-mnist-vae")
+
+
+class LiveServer:
+    """`with LiveServer(binary) as server:` starts the server; `server.url` is its base URL."""
+
+    def __init__(self, binary, args=(), env=None, start_timeout=60):
+        self.binary = os.path.abspath(binary)
+        self.args = list(args)
+        self.env = dict(env or {})
+        self.start_timeout = start_timeout
+        self.folder = None
+        self.process = None
+        self.port = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.folder = tempfile.mkdtemp(prefix="aeserve-live-")
+        models = os.path.join(self.folder, "models")
+        for name in BUNDLED_MODELS:
+            shutil.copytree(os.path.join(ROOT, "models", name), os.path.join(models, name))
+        port_file = os.path.join(self.folder, "port")
+        self.log_path = os.path.join(self.folder, "server.log")
+        command = [self.binary, "serve", "--config", os.path.join(ROOT, "config", "aeserve.json"),
+                   "--host", "127.0.0.1", "--port", "0", "--models", models,
+                   "--state", os.path.join(self.folder, "state"), "--poll-interval", "0",
+                   "--port-file", port_file, "--log-format", "text", *self.args]
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("AESERVE_")}
+        environment.update(self.env)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment,
+                                            cwd=self.folder)
+        deadline = time.monotonic() + self.start_timeout
+        try:
+            while self.port is None:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"aeserve serve exited with status {self.process.returncode}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"aeserve serve did not write {port_file} within {self.start_timeout} s")
+                if os.path.exists(port_file) and open(port_file).read().strip():
+                    self.port = int(open(port_file).read())
+                else:
+                    time.sleep(0.05)
+            while not self._ready():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"/readyz did not answer 200 within {self.start_timeout} s")
+                time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            self.print_log()
+            raise
+        return self
+
+    def _ready(self):
+        try:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self, timeout=30):
+        """SIGTERM by PID, then SIGKILL if it has not drained within `timeout`; returns the exit status."""
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            return None
+
+    def print_log(self, lines=60):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                tail = f.readlines()[-lines:]
+        except OSError:
+            return
+        print(f"--- last {len(tail)} lines of the server log ---", file=sys.stderr)
+        sys.stderr.writelines(tail)
+
+    def __exit__(self, kind, value, traceback):
+        status = self.stop()
+        if kind is None and status != 0:
+            self.print_log()
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise RuntimeError(f"aeserve serve did not stop cleanly on SIGTERM (status {status})")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return False
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        """(status, headers, body bytes) of one request; `body` may be bytes, str or a JSON value."""
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def wait_for_job(self, job_id, timeout=120):
+        """The job once it has ended (polls GET /train-job/{id})."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status, _, body = self.request("GET", f"/train-job/{job_id}")
+            job = json.loads(body)
+            if status == 200 and job["state"] in ("succeeded", "failed", "cancelled"):
+                return job
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"job {job_id} did not end within {timeout} s: {job}")
+            time.sleep(0.1)
