@@ -3,7 +3,6 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN = .build/$(CONFIG)/aeserve
 PYTHON = .venv/bin/python
-DATA = /usr/share/datasets/fashion-mnist
 
 .PHONY: all bootstrap build run test models bench clean
 

@@ -55,6 +55,8 @@ public final class Service: Sendable {
             settings.concurrency = configuration.training.concurrency
             settings.maxInlineVectors = configuration.training.maxInlineVectors
             settings.threads = configuration.training.threads
+            settings.maxParameters = configuration.training.maxParameters
+            settings.maxEpochs = configuration.training.maxEpochs
             settings.dataRoots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
             jobs = JobQueue(store: try FolderJobStore(root: state.appendingPathComponent("jobs")), registry: registry,
                             settings: settings) { event in

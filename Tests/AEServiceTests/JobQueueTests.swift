@@ -173,3 +173,27 @@ struct JobQueueTests {
         #expect(model.layers.map(\.bias) == expected.layers.map(\.bias))
     }
 }
+
+@Suite("JobQueue limits")
+struct JobQueueLimitTests {
+    @Test("a job whose model or epochs exceed the limits is refused, naming the setting")
+    func limits() throws {
+        let root = try TestEnvironment.temporaryDirectory("jobs")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let registry = ModelRegistry(source: FolderModelSource(root: root.appendingPathComponent("models")))
+        var settings = JobQueueSettings()
+        settings.maxParameters = 100
+        settings.maxEpochs = 5
+        let queue = JobQueue(store: try FolderJobStore(root: root.appendingPathComponent("jobs")), registry: registry, settings: settings)
+        var request = JobQueueTests.request(epochs: 3)
+        #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "a") } throws: { error in
+            (error as? APIError)?.message.contains("setting training.max_parameters") == true
+        }
+        request.architecture = Architecture(kind: .autoencoder, inputDimension: 8, encoder: [.init(units: 2, activation: .linear)],
+                                            decoder: [.init(units: 8, activation: .sigmoid)])
+        request.training.epochs = 6
+        #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "b") } throws: { error in
+            (error as? APIError)?.message.contains("setting training.max_epochs") == true
+        }
+    }
+}

@@ -14,7 +14,7 @@ extension ServiceConfiguration {
         "limits.batch_vectors", "timeouts.header_seconds", "timeouts.body_seconds", "timeouts.idle_seconds",
         "models.root", "models.default", "models.poll_interval_seconds", "data.roots", "state.folder",
         "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
-        "training.threads",
+        "training.threads", "training.max_parameters", "training.max_epochs",
         "inference.threads", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
     ]
 
@@ -83,6 +83,8 @@ extension ServiceConfiguration {
         c.training.concurrency = try r.int("training.concurrency", c.training.concurrency, allowed: 1...64)
         c.training.maxInlineVectors = try r.int("training.max_inline_vectors", c.training.maxInlineVectors, allowed: 1...10_000_000)
         c.training.threads = try r.int("training.threads", c.training.threads, allowed: 1...256)
+        c.training.maxParameters = try r.int("training.max_parameters", c.training.maxParameters, allowed: 1...1 << 34)
+        c.training.maxEpochs = try r.int("training.max_epochs", c.training.maxEpochs, allowed: 1...10_000_000)
         c.inferenceThreads = try r.int("inference.threads", c.inferenceThreads, allowed: 1...256)
         c.apiKeys = try r.stringArray("auth.api_keys", [], secret: true)
         if let path = try r.optionalString("auth.api_keys_file") {

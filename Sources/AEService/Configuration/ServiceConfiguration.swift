@@ -45,6 +45,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var maxInlineVectors = 100_000
         /// Cores one job trains on; fewer than inference, so requests stay fast meanwhile.
         public var threads = 1
+        /// Largest model a job may build, in trainable values.
+        public var maxParameters = 20_000_000
+        /// Most epochs a job may ask for.
+        public var maxEpochs = 10_000
     }
 
     /// Logging.

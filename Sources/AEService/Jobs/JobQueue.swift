@@ -24,6 +24,10 @@ public struct JobQueueSettings: Sendable {
     public var dataRoots: DataRoots = DataRoots()
     /// Largest inline dataset, in vectors.
     public var maxInlineVectors: Int = 100_000
+    /// Largest model a job may build, in trainable values (a request must not exhaust memory).
+    public var maxParameters: Int = 20_000_000
+    /// Most epochs a job may ask for.
+    public var maxEpochs: Int = 10_000
     /// Nice value of training threads (higher is lower priority), so inference stays fast.
     public var trainingNice: Int32 = 10
     /// Cores one training job's math is split over (fewer than inference gets).
@@ -294,6 +298,11 @@ public final class JobQueue: @unchecked Sendable {
         do { try request.training.validate() } catch {
             throw .invalid("invalid_training_options", "training: \(error.description)")
         }
+        guard request.training.epochs <= settings.maxEpochs else {
+            throw .invalid("invalid_training_options", """
+                training: epochs is \(request.training.epochs); the limit is \(settings.maxEpochs) (setting training.max_epochs)
+                """)
+        }
         switch (request.architecture, request.baseVersion) {
         case (nil, nil):
             throw .invalid("missing_architecture", "give architecture (a new model) or base_version (fine-tune)")
@@ -301,6 +310,15 @@ public final class JobQueue: @unchecked Sendable {
             throw .invalid("conflicting_fields", "give architecture or base_version, not both")
         case (.some(let architecture), nil):
             do { try architecture.validate() } catch { throw .invalid("invalid_architecture", "architecture: \(error.description)") }
+            let parameters = Autoencoder<Float>.layerSpecs(of: architecture).reduce(0) { total, layer in
+                total + layer.outputs * (layer.inputs + 1)
+            }
+            guard parameters <= settings.maxParameters else {
+                throw .invalid("model_too_large", """
+                    architecture has \(parameters) parameters; the limit is \(settings.maxParameters) \
+                    (setting training.max_parameters)
+                    """)
+            }
         case (nil, .some(let version)):
             do { _ = try registry.model(named: request.model, version: version) } catch {
                 throw .invalid("unknown_base_version", "base_version: \(error.description)")

@@ -37,9 +37,19 @@ public struct FolderJobStore: JobStore {
     }()
 
     public func save(_ job: TrainingJob) throws {
-        let data = try Self.encoder.encode(job)
-        let url = root.appendingPathComponent("\(job.id).json")
-        let temporary = root.appendingPathComponent(".\(job.id).json.\(UUID().uuidString).tmp")
+        // Inline vectors never change: written once beside the job, not again every epoch.
+        if let vectors = job.request.dataset.vectors {
+            let url = vectorsURL(job.id)
+            if !FileManager.default.fileExists(atPath: url.path) {
+                try write(JSONEncoder().encode(vectors), to: url, name: "\(job.id).vectors.json")
+            }
+        }
+        try write(Self.encoder.encode(job), to: root.appendingPathComponent("\(job.id).json"), name: "\(job.id).json")
+    }
+
+    /// Writes `data` to `url` atomically: a temporary file, flushed, renamed over the target.
+    private func write(_ data: Data, to url: URL, name: String) throws {
+        let temporary = root.appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
         // Write, flush to disk, then rename over the old file: the rename is the commit point.
         guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
             throw APIError.internalError("cannot write \(temporary.path)")
@@ -58,9 +68,15 @@ public struct FolderJobStore: JobStore {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path)
-        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.compactMap { name in
-            try? decoder.decode(TrainingJob.self, from: Data(contentsOf: root.appendingPathComponent(name)))
-        }
+        return names.filter { $0.hasSuffix(".json") && !$0.hasSuffix(".vectors.json") && !$0.hasPrefix(".") }
+            .compactMap { name -> TrainingJob? in
+                guard var job = try? decoder.decode(TrainingJob.self, from: Data(contentsOf: root.appendingPathComponent(name)))
+                else { return nil }
+                if job.request.dataset.path == nil, job.request.dataset.vectors == nil {
+                    job.request.dataset.vectors = try? JSONDecoder().decode([[Float]].self, from: Data(contentsOf: vectorsURL(job.id)))
+                }
+                return job
+            }
     }
 
     public func saveState(_ state: TrainingState, jobID id: String) throws {
@@ -75,6 +91,10 @@ public struct FolderJobStore: JobStore {
 
     public func removeState(jobID id: String) {
         try? FileManager.default.removeItem(at: stateURL(id))
+    }
+
+    private func vectorsURL(_ id: String) -> URL {
+        root.appendingPathComponent("\(id).vectors.json")
     }
 
     private func stateURL(_ id: String) -> URL {

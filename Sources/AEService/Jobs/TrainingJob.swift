@@ -64,6 +64,36 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         self.vectors = vectors
         self.limit = limit
     }
+
+    /// Set in an encoder's `userInfo` to write inline vectors; otherwise only their count is
+    /// written, so job answers and the per-epoch job file stay small.
+    public static let includesVectors = CodingUserInfoKey(rawValue: "aeserve.includesVectors")!
+
+    enum CodingKeys: String, CodingKey {
+        case path, format, vectors, limit
+        case vectorCount = "vector_count"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decodeIfPresent(String.self, forKey: .path)
+        format = try c.decodeIfPresent(DatasetFormat.self, forKey: .format)
+        vectors = try c.decodeIfPresent([[Float]].self, forKey: .vectors)
+        limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(path, forKey: .path)
+        try c.encodeIfPresent(format, forKey: .format)
+        try c.encodeIfPresent(limit, forKey: .limit)
+        guard let vectors else { return }
+        if encoder.userInfo[Self.includesVectors] as? Bool == true {
+            try c.encode(vectors, forKey: .vectors)
+        } else {
+            try c.encode(vectors.count, forKey: .vectorCount)
+        }
+    }
 }
 
 /// A job's lifecycle: queued → running → succeeded | failed | cancelled.

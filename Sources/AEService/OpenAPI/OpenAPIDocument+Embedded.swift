@@ -1562,12 +1562,19 @@ extension OpenAPIDocument {
                 "type": "number"
               }
             },
-            "description": "Inline samples (at most training.max_inline_vectors)."
+            "description": "Inline samples (at most training.max_inline_vectors). Sent in requests only; answers report vector_count.",
+            "writeOnly": true
           },
           "limit": {
             "type": "integer",
             "minimum": 1,
             "description": "Use only the first limit samples."
+          },
+          "vector_count": {
+            "type": "integer",
+            "minimum": 0,
+            "readOnly": true,
+            "description": "In answers: how many inline vectors the job was given (the vectors themselves are not echoed)."
           }
         }
       },
