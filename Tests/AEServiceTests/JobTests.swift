@@ -24,7 +24,7 @@ struct JobTests {
     }
 
     /// A job that trains long enough to be seen running (cancel it to end it).
-    static let longBody = body(epochs: 100_000, samples: 256)
+    static let longBody = body(epochs: 10_000, samples: 256)
 
     /// Polls GET /train-job/{id} until `condition` holds for the job (or 20 s pass); returns the last job seen.
     @discardableResult
