@@ -155,17 +155,22 @@ def bench(url, model, seconds=8.0, batch=32, concurrency=8):
     outputs = [httpclient.InferRequestedOutput("latent")]
     for _ in range(20):
         client.infer(model, inputs, outputs=outputs)
+    label = f"tritonclient[http] binary, {batch} vectors/request"
     done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    while time.perf_counter() - start < seconds / 2:
+        client.infer(model, inputs, outputs=outputs)
+        done += 1
+    elapsed = time.perf_counter() - start
+    print(f"{label}, infer one at a time: {done / elapsed:,.0f} requests/s, {done * batch / elapsed:,.0f} vectors/s")
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds / 2:
         pending = [client.async_infer(model, inputs, outputs=outputs) for _ in range(concurrency * 4)]
         for request in pending:
             request.get_result()
         done += len(pending)
     elapsed = time.perf_counter() - start
     client.close()
-    print(f"tritonclient {httpclient.__name__} async_infer, binary, {batch} vectors/request, concurrency {concurrency}: "
-          f"{done / elapsed:,.0f} requests/s, {done * batch / elapsed:,.0f} vectors/s")
-
+    print(f"{label}, async_infer (concurrency {concurrency}): {done / elapsed:,.0f} requests/s, {done * batch / elapsed:,.0f} vectors/s")
 
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
