@@ -19,6 +19,8 @@ public final class Service: Sendable {
     public let jobs: JobQueue?
     /// Its Prometheus metrics.
     public let metrics: ServiceMetrics
+    /// Merges concurrent inference requests (`inference.dynamic_batching`).
+    let batcher: DynamicBatcher
     let logger: Logger
     private let drainingFlag = Atomic<Bool>(false)
     /// The open /train-job/{id}/events streams, ended when the service drains.
@@ -34,6 +36,7 @@ public final class Service: Sendable {
         self.peerOverride = peerOverride
         let metrics = ServiceMetrics()
         self.metrics = metrics
+        batcher = DynamicBatcher(settings: configuration.dynamicBatching) { rows in metrics.batchRan(rows: rows) }
         let state = URL(fileURLWithPath: configuration.stateFolder)
         let registry = ModelRegistry(
             source: FolderModelSource(root: URL(fileURLWithPath: configuration.models.root)),
@@ -117,6 +120,11 @@ public final class Service: Sendable {
     public func makeRouter() -> Router {
         var router = Router()
         router.errorResponse = { status, message in
+            // The router's 404 and 405 messages end with the path; /v2 answers in OIP's shape.
+            if message.hasSuffix(" /v2") || message.contains(" /v2/") {
+                return HTTPResponse(status: status, headers: ["Content-Type": "application/json"],
+                                    body: oipErrorBody(message.trimmingCharacters(in: .whitespacesAndNewlines)))
+            }
             let code = status.code == 404 ? "not_found" : status.code == 405 ? "method_not_allowed" : "http_\(status.code)"
             return APIError(status.code, code, message.trimmingCharacters(in: .whitespacesAndNewlines)).response()
         }
@@ -124,6 +132,7 @@ public final class Service: Sendable {
         addModelRoutes(to: &router)
         addTrainingRoutes(to: &router)
         addOperationalRoutes(to: &router)
+        addOpenInferenceRoutes(to: &router)
         return router
     }
 

@@ -58,42 +58,20 @@ struct OpenAPITests {
         let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
         var documented: Set<String> = []
         for (path, item) in paths {
-            for key in item.keys where methods.contains(key) { documented.insert("\(key.uppercased()) \(path)") }
+            for key in item.keys where methods.contains(key) { documented.insert("\(key.uppercased()) \(Self.shape(path))") }
         }
-        let registered = try Self.registeredRoutes()
-        #expect(!registered.isEmpty)
-        #expect(registered.subtracting(documented).sorted() == [], "routes missing from openapi.json")
-        #expect(documented.subtracting(registered).sorted() == [], "operations in openapi.json that the service does not route")
-
-        // And each documented operation reaches a handler of the real router.
         let (service, root) = try makeService()
         defer { try? FileManager.default.removeItem(at: root) }
         let router = service.makeRouter()
-        for operation in documented.sorted() {
-            let parts = operation.split(separator: " ", maxSplits: 1)
-            let path = String(parts[1]).replacingOccurrences(of: "{name}", with: "m").replacingOccurrences(of: "{id}", with: "job-1")
-            guard case .found = router.match(method: HTTPMethod(rawValue: String(parts[0])), path: path) else {
-                Issue.record("\(operation) does not reach a handler"); continue
-            }
-        }
+        let registered = Set(router.routes.map { "\($0.method.rawValue) \(Self.shape($0.pattern))" })
+        #expect(!registered.isEmpty)
+        #expect(registered.subtracting(documented).sorted() == [], "routes missing from openapi.json")
+        #expect(documented.subtracting(registered).sorted() == [], "operations in openapi.json that the service does not route")
     }
 
-    /// `METHOD /path` of every `route(&router, .method, "/path")` in Sources/AEService.
-    static func registeredRoutes() throws -> Set<String> {
-        let folder = TestEnvironment.packageRoot.appendingPathComponent("Sources/AEService")
-        let pattern = try NSRegularExpression(pattern: #"route\(&router,\s*\.(\w+),\s*"([^"]+)""#)
-        var routes: Set<String> = []
-        let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
-        while let url = files?.nextObject() as? URL {
-            guard url.pathExtension == "swift" else { continue }
-            let text = try String(contentsOf: url, encoding: .utf8)
-            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-                let method = (text as NSString).substring(with: match.range(at: 1)).uppercased()
-                let path = (text as NSString).substring(with: match.range(at: 2))
-                routes.insert("\(method) \(path)")
-            }
-        }
-        return routes
+    /// A path pattern with its parameter names erased (`/models/{}`), so names may differ.
+    static func shape(_ pattern: String) -> String {
+        pattern.replacingOccurrences(of: #"\{[^}]*\}"#, with: "{}", options: .regularExpression)
     }
 
     private func makeService() throws -> (Service, URL) {

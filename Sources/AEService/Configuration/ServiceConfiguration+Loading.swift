@@ -15,7 +15,8 @@ extension ServiceConfiguration {
         "models.root", "models.default", "models.poll_interval_seconds", "data.roots", "state.folder",
         "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
         "training.threads", "training.max_parameters", "training.max_epochs",
-        "inference.threads", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
+        "inference.threads", "inference.dynamic_batching.enabled", "inference.dynamic_batching.max_batch",
+        "inference.dynamic_batching.max_delay_microseconds", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
     ]
 
     /// Loads the settings: `overrides` (from flags) win over `environment` (AESERVE_*), which
@@ -86,6 +87,11 @@ extension ServiceConfiguration {
         c.training.maxParameters = try r.int("training.max_parameters", c.training.maxParameters, allowed: 1...1 << 34)
         c.training.maxEpochs = try r.int("training.max_epochs", c.training.maxEpochs, allowed: 1...10_000_000)
         c.inferenceThreads = try r.int("inference.threads", c.inferenceThreads, allowed: 1...256)
+        c.dynamicBatching.enabled = try r.bool("inference.dynamic_batching.enabled", c.dynamicBatching.enabled)
+        c.dynamicBatching.maxBatch = try r.int("inference.dynamic_batching.max_batch", c.dynamicBatching.maxBatch,
+                                               allowed: 1...65_536)
+        c.dynamicBatching.maxDelayMicroseconds = try r.int("inference.dynamic_batching.max_delay_microseconds",
+                                                           c.dynamicBatching.maxDelayMicroseconds, allowed: 0...1_000_000)
         c.apiKeys = try r.stringArray("auth.api_keys", [], secret: true)
         if let path = try r.optionalString("auth.api_keys_file") {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

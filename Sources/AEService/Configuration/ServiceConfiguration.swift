@@ -68,6 +68,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var training = Training()
     /// Cores the math uses for one request (products are split across them).
     public var inferenceThreads = ProcessInfo.processInfo.activeProcessorCount
+    /// Merging concurrent requests for one model version into one product (off by default).
+    public var dynamicBatching = DynamicBatchingSettings()
     /// API keys for the mutating endpoints (never logged); empty means loopback only.
     public var apiKeys: [String] = []
     public var log = Log()

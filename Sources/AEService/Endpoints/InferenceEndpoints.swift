@@ -10,7 +10,9 @@ extension Service {
         route(&router, .post, "/encode") { [self] request in
             let (body, served) = try parse(request, batchKey: "vectors", singleKey: "vector")
             try checkWidth(body, expected: served.architecture.inputDimension, served: served)
-            let (latent, logVariance) = served.model.encode(matrix(body.rows))
+            let result = await batcher.run(.encode, served, matrix(body.rows))
+            guard let latent = result.latent else { throw APIError.internalError("encode produced no latent") }
+            let logVariance = result.logVariance
             var out = JSONObjectWriter(capacity: latent.count * 12 + 64)
             if body.single {
                 try out.array("latent", latent.storage)
@@ -26,7 +28,8 @@ extension Service {
         route(&router, .post, "/decode") { [self] request in
             let (body, served) = try parse(request, batchKey: "latents", singleKey: "latent")
             try checkWidth(body, expected: served.architecture.latentDimension, served: served)
-            let output = served.model.decode(matrix(body.rows))
+            let result = await batcher.run(.decode, served, matrix(body.rows))
+            guard let output = result.reconstruction else { throw APIError.internalError("decode produced no output") }
             var out = JSONObjectWriter(capacity: output.count * 12 + 64)
             if body.single {
                 try out.array("vector", output.storage)
@@ -40,7 +43,9 @@ extension Service {
         route(&router, .post, "/reconstruct") { [self] request in
             let (body, served) = try parse(request, batchKey: "vectors", singleKey: "vector")
             try checkWidth(body, expected: served.architecture.inputDimension, served: served)
-            let (output, errors) = served.model.reconstruct(matrix(body.rows))
+            let result = await batcher.run(.reconstruct, served, matrix(body.rows))
+            guard let output = result.reconstruction else { throw APIError.internalError("reconstruct produced no output") }
+            let errors = result.errors
             var out = JSONObjectWriter(capacity: output.count * 12 + 64)
             if body.single {
                 try out.array("reconstruction", output.storage)

@@ -19,7 +19,14 @@ public final class ServiceMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
         ]
+        // Rows per merged product of dynamic batching: powers of two up to the largest max_batch.
+        factory.valueHistogramBuckets["aeserve_inference_batch_rows"] = (0...16).map { Double(1 << $0) }
         self.factory = factory
+    }
+
+    /// Records the row count of one product run by dynamic batching.
+    func batchRan(rows: Int) {
+        Recorder(label: "aeserve_inference_batch_rows", factory: factory).record(rows)
     }
 
     /// Counts a request and records its latency, both labelled by route pattern (not raw path),

@@ -767,6 +767,559 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v2": {
+      "get": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Server metadata",
+        "description": "Name, version and extensions (binary_tensor_data).",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPServerMetadata"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/health/live": {
+      "get": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Server live",
+        "description": "200 while the process serves.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "live": {
+                      "type": "boolean"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/health/ready": {
+      "get": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Server ready",
+        "description": "200 with a model loaded and not draining; 503 otherwise.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "ready": {
+                      "type": "boolean"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}": {
+      "parameters": [
+        {
+          "name": "model",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "Published model name, URL-quoted: `<name>` (takes `input`) or `<name>.decoder` (takes `latent`)."
+        }
+      ],
+      "get": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Model metadata",
+        "description": "Inputs and outputs with name, datatype FP32 and shape (-1 for the batch) of the served version; `versions` lists every loaded version.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPModelMetadata"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/versions/{version}": {
+      "parameters": [
+        {
+          "name": "model",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "Published model name, URL-quoted: `<name>` (takes `input`) or `<name>.decoder` (takes `latent`)."
+        },
+        {
+          "name": "version",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^[1-9][0-9]*$"
+          },
+          "description": "A registry version of the model."
+        }
+      ],
+      "get": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Model version metadata",
+        "description": "As /v2/models/{model}, for that version.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPModelMetadata"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/ready": {
+      "parameters": [
+        {
+          "name": "model",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "Published model name, URL-quoted: `<name>` (takes `input`) or `<name>.decoder` (takes `latent`)."
+        }
+      ],
+      "get": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Model ready",
+        "description": "200 when the model is loaded and the server not draining.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "name": {
+                      "type": "string"
+                    },
+                    "ready": {
+                      "type": "boolean"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/versions/{version}/ready": {
+      "parameters": [
+        {
+          "name": "model",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "Published model name, URL-quoted: `<name>` (takes `input`) or `<name>.decoder` (takes `latent`)."
+        },
+        {
+          "name": "version",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^[1-9][0-9]*$"
+          },
+          "description": "A registry version of the model."
+        }
+      ],
+      "get": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Model version ready",
+        "description": "As /v2/models/{model}/ready, for that version.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "name": {
+                      "type": "string"
+                    },
+                    "ready": {
+                      "type": "boolean"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/infer": {
+      "parameters": [
+        {
+          "name": "model",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "Published model name, URL-quoted: `<name>` (takes `input`) or `<name>.decoder` (takes `latent`)."
+        }
+      ],
+      "post": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Infer (Open Inference Protocol)",
+        "description": "Runs the model on one input tensor. `<name>` takes `input` [-1, input_dim] and returns any of `latent` [-1, latent_dim] (variational models also `log_variance`), `reconstruction` [-1, input_dim] and `reconstruction_error` [-1] (per-vector mean squared error), as `outputs` asks (all when omitted); `<name>.decoder` takes `latent` and returns `reconstruction`. Datatype FP32 only. Triton's binary tensor data extension: with an `Inference-Header-Content-Length` header the body is that many bytes of JSON followed by each input with `parameters.binary_data_size` as raw little-endian row-major bytes, in input order; outputs with `parameters.binary_data: true` (or all, with the request's `binary_data_output`) follow the response's JSON header the same way, and the response carries the header too. No Content-Type is required. Every inconsistency (header length past the body, sizes that do not add up, trailing bytes, a datatype other than FP32, BYTES) is a 400 whose `error` names it. Requests for one model version may be merged by dynamic batching (inference.dynamic_batching); each still gets exactly its own rows.",
+        "parameters": [
+          {
+            "name": "Inference-Header-Content-Length",
+            "in": "header",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "description": "Length of the JSON header when binary tensors follow it."
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/OIPInferRequest"
+              }
+            },
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "format": "binary",
+                "description": "A JSON OIPInferRequest header followed by the binary inputs."
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The outputs",
+            "headers": {
+              "Inference-Header-Content-Length": {
+                "description": "Length of the JSON header when binary outputs follow it.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPInferResponse"
+                }
+              },
+              "application/octet-stream": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large (limits.body_bytes)"
+          },
+          "422": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/versions/{version}/infer": {
+      "parameters": [
+        {
+          "name": "model",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "Published model name, URL-quoted: `<name>` (takes `input`) or `<name>.decoder` (takes `latent`)."
+        },
+        {
+          "name": "version",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^[1-9][0-9]*$"
+          },
+          "description": "A registry version of the model."
+        }
+      ],
+      "post": {
+        "tags": [
+          "open-inference"
+        ],
+        "summary": "Infer (Open Inference Protocol)",
+        "description": "Runs the model on one input tensor. `<name>` takes `input` [-1, input_dim] and returns any of `latent` [-1, latent_dim] (variational models also `log_variance`), `reconstruction` [-1, input_dim] and `reconstruction_error` [-1] (per-vector mean squared error), as `outputs` asks (all when omitted); `<name>.decoder` takes `latent` and returns `reconstruction`. Datatype FP32 only. Triton's binary tensor data extension: with an `Inference-Header-Content-Length` header the body is that many bytes of JSON followed by each input with `parameters.binary_data_size` as raw little-endian row-major bytes, in input order; outputs with `parameters.binary_data: true` (or all, with the request's `binary_data_output`) follow the response's JSON header the same way, and the response carries the header too. No Content-Type is required. Every inconsistency (header length past the body, sizes that do not add up, trailing bytes, a datatype other than FP32, BYTES) is a 400 whose `error` names it. Requests for one model version may be merged by dynamic batching (inference.dynamic_batching); each still gets exactly its own rows.",
+        "parameters": [
+          {
+            "name": "Inference-Header-Content-Length",
+            "in": "header",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "description": "Length of the JSON header when binary tensors follow it."
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/OIPInferRequest"
+              }
+            },
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "format": "binary",
+                "description": "A JSON OIPInferRequest header followed by the binary inputs."
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The outputs",
+            "headers": {
+              "Inference-Header-Content-Length": {
+                "description": "Length of the JSON header when binary outputs follow it.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPInferResponse"
+                }
+              },
+              "application/octet-stream": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large (limits.body_bytes)"
+          },
+          "422": {
+            "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2037,6 +2590,227 @@ extension OpenAPIDocument {
               "ok",
               "ready"
             ]
+          }
+        }
+      },
+      "OIPError": {
+        "type": "object",
+        "required": [
+          "error"
+        ],
+        "properties": {
+          "error": {
+            "type": "string"
+          }
+        },
+        "description": "Every non-200 answer on /v2 (the Open Inference Protocol's error shape)."
+      },
+      "OIPServerMetadata": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "const": "aeserve"
+          },
+          "version": {
+            "type": "string"
+          },
+          "extensions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "OIPTensorMetadata": {
+        "type": "object",
+        "required": [
+          "name",
+          "datatype",
+          "shape"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "datatype": {
+            "const": "FP32"
+          },
+          "shape": {
+            "type": "array",
+            "items": {
+              "type": "integer"
+            }
+          }
+        }
+      },
+      "OIPModelMetadata": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "versions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "platform": {
+            "const": "aeserve"
+          },
+          "inputs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/OIPTensorMetadata"
+            }
+          },
+          "outputs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/OIPTensorMetadata"
+            }
+          }
+        }
+      },
+      "OIPInferRequest": {
+        "type": "object",
+        "required": [
+          "inputs"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "parameters": {
+            "type": "object",
+            "properties": {
+              "binary_data_output": {
+                "type": "boolean"
+              }
+            },
+            "additionalProperties": true
+          },
+          "inputs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "object",
+              "required": [
+                "name",
+                "shape",
+                "datatype"
+              ],
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "shape": {
+                  "type": "array",
+                  "items": {
+                    "type": "integer",
+                    "minimum": 0
+                  }
+                },
+                "datatype": {
+                  "const": "FP32"
+                },
+                "parameters": {
+                  "type": "object",
+                  "properties": {
+                    "binary_data_size": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  "additionalProperties": true
+                },
+                "data": {
+                  "type": "array",
+                  "description": "Row-major numbers, flat or nested; absent when binary_data_size is given."
+                }
+              }
+            }
+          },
+          "outputs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "name"
+              ],
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "parameters": {
+                  "type": "object",
+                  "properties": {
+                    "binary_data": {
+                      "type": "boolean"
+                    }
+                  },
+                  "additionalProperties": true
+                }
+              }
+            }
+          }
+        }
+      },
+      "OIPInferResponse": {
+        "type": "object",
+        "required": [
+          "model_name",
+          "outputs"
+        ],
+        "properties": {
+          "model_name": {
+            "type": "string"
+          },
+          "model_version": {
+            "type": "string"
+          },
+          "id": {
+            "type": "string"
+          },
+          "outputs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "name",
+                "datatype",
+                "shape"
+              ],
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "datatype": {
+                  "const": "FP32"
+                },
+                "shape": {
+                  "type": "array",
+                  "items": {
+                    "type": "integer"
+                  }
+                },
+                "parameters": {
+                  "type": "object",
+                  "properties": {
+                    "binary_data_size": {
+                      "type": "integer"
+                    }
+                  }
+                },
+                "data": {
+                  "type": "array",
+                  "items": {
+                    "type": "number"
+                  }
+                }
+              }
+            }
           }
         }
       }

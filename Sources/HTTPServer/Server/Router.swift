@@ -35,10 +35,16 @@ public struct Router: Sendable {
         .text(message + "\n", status: status)
     }
 
+    /// Every registered method and pattern, in the order added (for documentation checks).
+    public private(set) var routes: [(method: HTTPMethod, pattern: String)] = []
+
     public init() {}
 
     /// Adds `handler` for `method` on `pattern` (`/models/{name}`); a later add replaces an earlier one.
     public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        if !routes.contains(where: { $0.method == method && $0.pattern == pattern }) {
+            routes.append((method, pattern))
+        }
         let segments = Self.segments(of: pattern).map { part -> Segment in
             if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {
                 return .parameter(String(part.dropFirst().dropLast()))

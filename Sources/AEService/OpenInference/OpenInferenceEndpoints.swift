@@ -1,0 +1,215 @@
+// The Open Inference Protocol (KServe V2) beside the native routes. Each registry model `m` is
+// published twice: `m` takes `input` and returns latent, reconstruction and error; `m.decoder`
+// takes `latent` and returns `reconstruction`. Every non-200 answer is `{"error": "…"}`.
+import AEJSON
+import AEMath
+import Foundation
+import HTTPServer
+
+/// The name, datatype (always FP32) and shape (-1 for the batch) of a published tensor.
+struct OIPTensorSpec: Sendable, Equatable {
+    var name: String
+    var shape: [Int]
+}
+
+/// A registry model version as OIP publishes it: the encoder-side model or the decoder.
+struct OIPModel: Sendable {
+    /// The name it is published under (`fashion-mnist` or `fashion-mnist.decoder`).
+    var name: String
+    var served: ServedModel
+    var isDecoder: Bool
+
+    /// The published name suffix of the decoder models.
+    static let decoderSuffix = ".decoder"
+
+    var inputs: [OIPTensorSpec] {
+        let a = served.architecture
+        return isDecoder ? [OIPTensorSpec(name: "latent", shape: [-1, a.latentDimension])]
+                         : [OIPTensorSpec(name: "input", shape: [-1, a.inputDimension])]
+    }
+
+    var outputs: [OIPTensorSpec] {
+        let a = served.architecture
+        let reconstruction = OIPTensorSpec(name: "reconstruction", shape: [-1, a.inputDimension])
+        if isDecoder { return [reconstruction] }
+        var specs = [OIPTensorSpec(name: "latent", shape: [-1, a.latentDimension])]
+        if served.model.isVariational { specs.append(OIPTensorSpec(name: "log_variance", shape: [-1, a.latentDimension])) }
+        specs += [reconstruction, OIPTensorSpec(name: "reconstruction_error", shape: [-1])]
+        return specs
+    }
+}
+
+extension Service {
+    /// The version this server reports in `GET /v2`.
+    static let version = "0.1.0"
+
+    func addOpenInferenceRoutes(to router: inout Router) {
+        oipRoute(&router, .get, "/v2") { _ in
+            var body: [UInt8] = Array(#"{"name":"aeserve","version":"#.utf8)
+            appendJSON(Service.version, to: &body)
+            body += Array(#","extensions":["binary_tensor_data"]}"#.utf8)
+            return jsonResponse(body)
+        }
+        oipRoute(&router, .get, "/v2/health/live") { _ in
+            jsonResponse(Array(#"{"live":true}"#.utf8))
+        }
+        oipRoute(&router, .get, "/v2/health/ready") { [self] _ in
+            try checkReady()
+            return jsonResponse(Array(#"{"ready":true}"#.utf8))
+        }
+        for prefix in ["/v2/models/{model}", "/v2/models/{model}/versions/{version}"] {
+            oipRoute(&router, .get, prefix) { [self] request in
+                jsonResponse(metadata(of: try oipModel(request)))
+            }
+            oipRoute(&router, .get, prefix + "/ready") { [self] request in
+                let model = try oipModel(request)
+                try checkReady()
+                var body: [UInt8] = Array(#"{"name":"#.utf8)
+                appendJSON(model.name, to: &body)
+                body += Array(#","ready":true}"#.utf8)
+                return jsonResponse(body)
+            }
+            oipRoute(&router, .post, prefix + "/infer") { [self] request in
+                try await infer(request)
+            }
+        }
+    }
+
+    /// Registers `handler` with metrics and OIP's error body (the server echoes X-Request-Id).
+    private func oipRoute(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
+                          _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
+        let metrics = self.metrics
+        router.add(method, pattern) { request in
+            let start = ContinuousClock.now
+            var response: HTTPResponse
+            do {
+                response = try await handler(request)
+            } catch let error as OIPError {
+                response = HTTPResponse(status: HTTPStatus(error.status), headers: ["Content-Type": "application/json"],
+                                        body: oipErrorBody(error.message))
+            } catch {
+                response = HTTPResponse(status: .internalServerError, headers: ["Content-Type": "application/json"],
+                                        body: oipErrorBody("\(error)"))
+            }
+            metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
+                                  duration: ContinuousClock.now - start)
+            return response
+        }
+    }
+
+    /// 503 while draining or with no model loaded, as /readyz.
+    private func checkReady() throws(OIPError) {
+        if isDraining { throw OIPError(status: 503, message: "draining: the server is shutting down") }
+        guard registry.hasModels else {
+            throw OIPError(status: 503, message: "no model is loaded (models root '\(configuration.models.root)')")
+        }
+    }
+
+    /// The published model a request's `{model}` and `{version}` name.
+    func oipModel(_ request: HTTPRequest) throws(OIPError) -> OIPModel {
+        let name = request.parameter("model") ?? ""
+        var version: Int?
+        if let text = request.parameter("version") {
+            guard let number = Int(text), number > 0 else {
+                throw .invalid("model version '\(text)' is not a positive integer")
+            }
+            version = number
+        }
+        // A registry name wins; otherwise `<name>.decoder` is the decoder of `<name>`.
+        var isDecoder = false
+        var registryName = name
+        if (try? registry.model(named: name)) == nil, name.hasSuffix(OIPModel.decoderSuffix) {
+            registryName = String(name.dropLast(OIPModel.decoderSuffix.count))
+            isDecoder = true
+        }
+        do {
+            let served = try registry.model(named: registryName, version: version)
+            return OIPModel(name: name, served: served, isDecoder: isDecoder)
+        } catch {
+            switch error {
+            case .unknownModel(_, let available):
+                let list = available.flatMap { [$0, $0 + OIPModel.decoderSuffix] }
+                throw OIPError(status: 404, message: "unknown model '\(name)' (available: \(list.isEmpty ? "none" : list.joined(separator: ", ")))")
+            case let .unknownVersion(_, version, available):
+                throw OIPError(status: 404, message: "model '\(name)' has no version \(version) (available: \(available.map(String.init).joined(separator: ", ")))")
+            }
+        }
+    }
+
+    /// `{"name", "versions", "platform", "inputs", "outputs"}` for `model`.
+    private func metadata(of model: OIPModel) -> [UInt8] {
+        let versions = registry.snapshot().first { $0.name == model.served.name }?.versions.map(\.version) ?? [model.served.version]
+        var body: [UInt8] = Array(#"{"name":"#.utf8)
+        appendJSON(model.name, to: &body)
+        body += Array(#","versions":[\#(versions.map { "\"\($0)\"" }.joined(separator: ","))],"platform":"aeserve""#.utf8)
+        for (key, specs) in [("inputs", model.inputs), ("outputs", model.outputs)] {
+            body += Array(#","\#(key)":["#.utf8)
+            for (i, spec) in specs.enumerated() {
+                if i > 0 { body.append(UInt8(ascii: ",")) }
+                body += Array(#"{"name":"#.utf8)
+                appendJSON(spec.name, to: &body)
+                body += Array(#","datatype":"FP32","shape":[\#(spec.shape.map(String.init).joined(separator: ","))]}"#.utf8)
+            }
+            body.append(UInt8(ascii: "]"))
+        }
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+
+    /// POST …/infer: one input, the outputs asked for, each JSON or binary as asked.
+    private func infer(_ request: HTTPRequest) async throws(OIPError) -> HTTPResponse {
+        let model = try oipModel(request)
+        let parsed = try OIPInferRequest.parse(body: request.body,
+                                               headerLengths: request.headers.values(OIPInferRequest.headerLengthField))
+        let expected = model.inputs[0]
+        let at = "model '\(model.name)' v\(model.served.version)"
+        guard parsed.inputs.count == 1, let input = parsed.inputs.first, input.name == expected.name else {
+            throw .invalid("\(at) takes one input '\(expected.name)'; got \(parsed.inputs.map { "'\($0.name)'" }.joined(separator: ", "))")
+        }
+        let width = expected.shape[1]
+        guard input.shape.count == 2, input.shape[1] == width, input.shape[0] >= 1 else {
+            throw .invalid("input '\(input.name)': shape \(input.shape) does not match [-1, \(width)] of \(at) (at least one row)")
+        }
+        let limit = configuration.limits.batchVectors
+        guard input.shape[0] <= limit else {
+            throw .invalid("input '\(input.name)' has \(input.shape[0]) rows; the limit is \(limit) per request (setting limits.batch_vectors)")
+        }
+        let available = model.outputs.map(\.name)
+        let asked = parsed.outputs ?? available.map { OIPRequestedOutput(name: $0, binaryData: nil) }
+        for output in asked where !available.contains(output.name) {
+            throw .invalid("\(at) has no output '\(output.name)' (outputs: \(available.joined(separator: ", ")))")
+        }
+
+        let names = Set(asked.map(\.name))
+        let operation: BatchOperation = model.isDecoder ? .decode
+            : names.isDisjoint(with: ["reconstruction", "reconstruction_error"]) ? .encode : .reconstruct
+        let rows = input.shape[0]
+        let result = await batcher.run(operation, model.served, Matrix(rows: rows, columns: width, values: input.values))
+        metrics.vectorsServed(rows, operation: operation.rawValue)
+
+        var outputs: [OIPOutputTensor] = []
+        for output in asked {
+            let binary = output.binaryData ?? parsed.binaryDataOutput
+            let values: Matrix<Float>?
+            switch output.name {
+            case "latent": values = result.latent
+            case "log_variance": values = result.logVariance
+            case "reconstruction": values = result.reconstruction
+            default:
+                outputs.append(OIPOutputTensor(name: output.name, shape: [rows], values: result.errors, binary: binary))
+                continue
+            }
+            guard let values else { throw OIPError(status: 500, message: "\(operation.rawValue) produced no \(output.name)") }
+            outputs.append(OIPOutputTensor(name: output.name, shape: [values.rows, values.columns], values: values.storage, binary: binary))
+        }
+        let response = try OIPInferResponse(model: model.name, version: model.served.version, id: parsed.id, outputs: outputs)
+        var headers: HTTPHeaders = [:]
+        if let length = response.headerLength {
+            headers.set(OIPInferRequest.headerLengthField, String(length))
+            headers.set("Content-Type", "application/octet-stream")
+        } else {
+            headers.set("Content-Type", "application/json")
+        }
+        return HTTPResponse(status: .ok, headers: headers, body: response.body)
+    }
+}
