@@ -51,6 +51,8 @@ public final class JobQueue: @unchecked Sendable {
     private var workers: [Thread] = []
     private var running = 0
     private let onEvent: @Sendable (JobEvent) -> Void
+    /// Delivers events in order, off the training threads.
+    private let eventDelivery = DispatchQueue(label: "aeserve-job-events")
 
     /// A queue persisting to `store` and publishing finished models to `registry`.
     public init(store: JobStore, registry: ModelRegistry, settings: JobQueueSettings = JobQueueSettings(),
@@ -367,8 +369,14 @@ public final class JobQueue: @unchecked Sendable {
         case .epoch(let job, _), .finished(let job): id = job.id
         }
         let handlers = lock.withLock { subscribers[id].map { Array($0.values) } ?? [] }
-        for handler in handlers { handler(event) }
-        onEvent(event)
+        // Delivered from a normal-priority serial queue, never from the SCHED_IDLE training
+        // thread: a handler takes locks that request threads share (metrics, logs), and an
+        // idle-class thread holding one while starved of CPU would stall every request behind it.
+        let onEvent = self.onEvent
+        eventDelivery.async {
+            for handler in handlers { handler(event) }
+            onEvent(event)
+        }
     }
 
     private static func newID() -> String {
