@@ -23,6 +23,8 @@ public final class Service: Sendable {
     let batcher: DynamicBatcher
     let logger: Logger
     private let drainingFlag = Atomic<Bool>(false)
+    /// When requests last finished, for pacing training.
+    let activity = RequestActivity()
     /// The open /train-job/{id}/events streams, ended when the service drains.
     private let eventStreams = Mutex<[UUID: AsyncStream<JobEvent>.Continuation]>([:])
     /// Overrides the peer check for tests of the loopback rule (nil: use the real peer).
@@ -58,6 +60,7 @@ public final class Service: Sendable {
             settings.concurrency = configuration.training.concurrency
             settings.maxInlineVectors = configuration.training.maxInlineVectors
             settings.threads = configuration.training.threads
+            settings.isServing = { [activity] in activity.isRecent }
             settings.maxParameters = configuration.training.maxParameters
             settings.maxEpochs = configuration.training.maxEpochs
             settings.dataRoots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
@@ -140,6 +143,7 @@ public final class Service: Sendable {
     func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
+        let activity = self.activity
         router.add(method, pattern) { request in
             let start = ContinuousClock.now
             var response: HTTPResponse
@@ -150,6 +154,7 @@ public final class Service: Sendable {
             } catch {
                 response = APIError.internalError("\(error)").response()
             }
+            activity.touch()
             metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
                                   duration: ContinuousClock.now - start)
             return response
@@ -176,4 +181,19 @@ func jsonResponse(_ body: [UInt8], status: HTTPStatus = .ok, headers: HTTPHeader
     var headers = headers
     headers.set("Content-Type", "application/json")
     return HTTPResponse(status: status, headers: headers, body: body)
+}
+
+/// When the service last answered a request: training paces itself while requests flow.
+final class RequestActivity: Sendable {
+    private let last = Atomic<UInt64>(0)
+
+    /// Notes that a request finished now.
+    func touch() {
+        last.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+    }
+
+    /// Whether a request finished in the last 100 ms.
+    var isRecent: Bool {
+        DispatchTime.now().uptimeNanoseconds &- last.load(ordering: .relaxed) < 100_000_000
+    }
 }

@@ -79,6 +79,7 @@ extension Service {
     private func oipRoute(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
                           _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
+        let activity = self.activity
         router.add(method, pattern) { request in
             let start = ContinuousClock.now
             var response: HTTPResponse
@@ -91,6 +92,7 @@ extension Service {
                 response = HTTPResponse(status: .internalServerError, headers: ["Content-Type": "application/json"],
                                         body: oipErrorBody("\(error)"))
             }
+            activity.touch()
             metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
                                   duration: ContinuousClock.now - start)
             return response
