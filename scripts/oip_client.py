@@ -126,12 +126,13 @@ def check(url, model, vae):
                      lambda: client.infer(model, [_reshaped(tensor("input", x), [6, width])])),
     ]
     checks += len(messages)
-    # deflate request bodies: the HTTP server does not inflate them yet; report what happens.
-    try:
-        client.infer(model, [tensor("input", x)], request_compression_algorithm="deflate")
-        deflate = "accepted"
-    except InferenceServerException as error:
-        deflate = f"refused: {error.status()} {error.message()}"
+    # deflate both ways: zlib-wrapped request body, and a response the client asks to be deflated
+    # (the server answers gzip or identity, which the client also reads).
+    result = client.infer(model, [tensor("input", x)], outputs=[httpclient.InferRequestedOutput("latent")],
+                          request_compression_algorithm="deflate", response_compression_algorithm="deflate")
+    close("latent (deflate)", result.as_numpy("latent"), encoded["latents"])
+    checks += 1
+    deflate = "accepted"
     client.close()
     print(json.dumps({"checks": checks, "error_messages": messages, "deflate_request": deflate}))
 

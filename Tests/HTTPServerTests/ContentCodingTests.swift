@@ -13,6 +13,13 @@ import Testing
         #expect(try ContentCoding.gunzip(ContentCoding.gzip([]), limit: 10) == [])
     }
 
+    @Test("a zlib-wrapped deflate body (RFC 9110 §8.4.1.2, as Python's zlib.compress makes it) inflates too")
+    func deflate() throws {
+        // zlib.compress(b"hello deflate")
+        let body: [UInt8] = [120, 156, 203, 72, 205, 201, 201, 87, 72, 73, 77, 203, 73, 44, 73, 5, 0, 35, 12, 5, 10]
+        #expect(try ContentCoding.gunzip(body, limit: 100) == Array("hello deflate".utf8))
+    }
+
     @Test("inflating stops with bodyTooLarge as soon as the output passes the limit")
     func inflateLimit() {
         let bomb = ContentCoding.gzip([UInt8](repeating: 0, count: 10 << 20))

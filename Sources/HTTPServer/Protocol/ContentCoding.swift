@@ -29,13 +29,15 @@ public enum ContentCoding {
         return output
     }
 
-    /// Inflates gzip `bytes` (one or more members), refusing output over `limit` bytes.
+    /// Inflates gzip `bytes` (one or more members) or a zlib-wrapped "deflate" body, refusing
+    /// output over `limit` bytes.
     ///
     /// Throws `HTTPParseError.bodyTooLarge` past the limit and `.invalidContentEncoding` for
-    /// bytes that are not gzip.
+    /// bytes that are neither.
     public static func gunzip(_ bytes: [UInt8], limit: Int) throws(HTTPParseError) -> [UInt8] {
         var stream = z_stream()
-        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        // windowBits 15 + 32: zlib detects a gzip or a zlib header by itself.
+        guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             preconditionFailure("inflateInit2 failed: zlib is unusable")
         }
         defer { inflateEnd(&stream) }

@@ -131,7 +131,7 @@ public enum HTTPParseError: Error, Equatable, Hashable, Sendable, CaseIterable {
         case .chunkLineTooLong: return "chunk line or trailer section too long"
         case .invalidTrailer: return "invalid trailer field"
         case .unsupportedExpectation: return "only Expect: 100-continue is supported"
-        case .unsupportedContentEncoding: return "only gzip and identity content codings are supported"
+        case .unsupportedContentEncoding: return "only gzip, deflate and identity content codings are supported"
         case .invalidContentEncoding: return "request body is not valid gzip"
         case .headerTimeout: return "request header not received in time"
         case .bodyTimeout: return "request body not received in time"

@@ -281,7 +281,8 @@ struct FieldFacts {
         case 16 where ByteClass.equalsLowercase(name, "content-encoding"):
             for token in Self.tokens(value) {
                 switch String(decoding: token, as: UTF8.self) {
-                case "gzip", "x-gzip":
+                // RFC 9110 §8.4.1: "deflate" is zlib-wrapped (RFC 1950); tritonclient sends it.
+                case "gzip", "x-gzip", "deflate":
                     if gzipBody { return .unsupportedContentEncoding }
                     gzipBody = true
                 case "identity": break
