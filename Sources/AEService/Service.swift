@@ -139,8 +139,10 @@ public final class Service: Sendable {
         return router
     }
 
-    /// Registers `handler` with metrics and error mapping (the server echoes X-Request-Id).
+    /// Registers `handler` with metrics and error mapping (the server echoes X-Request-Id);
+    /// `failure` turns a thrown error into the answer (the native error body by default).
     func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
+               failure: @escaping @Sendable (any Error) -> HTTPResponse = Service.nativeFailure,
                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
         let activity = self.activity
@@ -149,16 +151,21 @@ public final class Service: Sendable {
             var response: HTTPResponse
             do {
                 response = try await handler(request)
-            } catch let error as APIError {
-                response = error.response()
             } catch {
-                response = APIError.internalError("\(error)").response()
+                response = failure(error)
             }
             activity.touch()
             metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
                                   duration: ContinuousClock.now - start)
             return response
         }
+    }
+}
+
+extension Service {
+    /// The native answer to a thrown error: its own status for an `APIError`, else a 500.
+    @Sendable static func nativeFailure(_ error: any Error) -> HTTPResponse {
+        (error as? APIError ?? APIError.internalError("\(error)")).response()
     }
 }
 

@@ -75,28 +75,14 @@ extension Service {
         }
     }
 
-    /// Registers `handler` with metrics and OIP's error body (the server echoes X-Request-Id).
+    /// Registers `handler` like every route, with OIP's `{"error": "…"}` body for failures.
     private func oipRoute(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
                           _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
-        let metrics = self.metrics
-        let activity = self.activity
-        router.add(method, pattern) { request in
-            let start = ContinuousClock.now
-            var response: HTTPResponse
-            do {
-                response = try await handler(request)
-            } catch let error as OIPError {
-                response = HTTPResponse(status: HTTPStatus(error.status), headers: ["Content-Type": "application/json"],
-                                        body: oipErrorBody(error.message))
-            } catch {
-                response = HTTPResponse(status: .internalServerError, headers: ["Content-Type": "application/json"],
-                                        body: oipErrorBody("\(error)"))
-            }
-            activity.touch()
-            metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
-                                  duration: ContinuousClock.now - start)
-            return response
-        }
+        route(&router, method, pattern, failure: { error in
+            let (status, message) = (error as? OIPError).map { ($0.status, $0.message) } ?? (500, "\(error)")
+            return HTTPResponse(status: HTTPStatus(status), headers: ["Content-Type": "application/json"],
+                                body: oipErrorBody(message))
+        }, handler)
     }
 
     /// 503 while draining or with no model loaded, as /readyz.
