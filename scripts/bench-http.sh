@@ -13,25 +13,21 @@ swift build -c release --scratch-path "$scratch" --product http-bench-server >/d
 server="$scratch/release/http-bench-server"
 
 work=$(mktemp -d)
+pid=
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 # 784 floats in [0, 1) with up to 8 significant digits, as an MNIST image would be sent.
 python3 -c '
 import random
 random.seed(7)
 print("[" + ",".join("%.8g" % random.random() for _ in range(784)) + "]", end="")' > "$work/body.json"
-cat > "$work/sum.lua" <<LUA
-local f = io.open("$work/body.json", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-LUA
+. scripts/bench-lib.sh
+post_script sum "$work/body.json"
 
 "$server" --port "$port" > "$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "listening" "$work/server.log" 2>/dev/null && break; sleep 0.05; done
 ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+cpu() { cpu_ticks "$pid"; }
 
 run() {  # name, path, extra wrk args
   local name=$1 path=$2 file; shift 2
@@ -41,10 +37,7 @@ run() {  # name, path, extra wrk args
   wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" "http://127.0.0.1:$port$path" > "$file"
   local after; after=$(cpu)
   local rps p50 p99 errors
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$file")
-  p50=$(awk '$1 == "50%" {print $2}' "$file")
-  p99=$(awk '$1 == "99%" {print $2}' "$file")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$file" | tr '\n' ' ')
+  read -r rps p50 p99 errors <<<"$(wrk_figures "$file")"
   local usage; usage=$(awk -v d="$((after - before))" -v t="$ticks" -v s="$duration" 'BEGIN {printf "%.0f%%", 100 * d / t / s}')
   printf '| %-22s | %5s | %10s | %8s | %8s | %10s | %s\n' "$name" "$connections" "$rps" "$p50" "$p99" "$usage" "$errors"
 }

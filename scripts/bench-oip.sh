@@ -16,46 +16,24 @@ command -v wrk >/dev/null || { echo "wrk is missing: run scripts/bootstrap.sh" >
 
 work=$(mktemp -d)
 pid=
-stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=; }
-trap 'stop; rm -rf "$work"' EXIT
-cp -r models "$work/models"
+. scripts/bench-lib.sh
+trap 'stop_server; rm -rf "$work"' EXIT
+fashion_bodies
 python3 - "$work" <<'PY'
-import gzip, json, struct, sys
+import json, struct, sys
 work = sys.argv[1]
-raw = gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").read()[16:]
-def image(i): return [round(b / 255, 6) for b in raw[i * 784:(i + 1) * 784]]
-json.dump({"vector": image(0)}, open(f"{work}/one.json", "w"))
-rows = [image(i) for i in range(32)]
+rows = json.load(open(f"{work}/batch.json"))["vectors"]
 header = json.dumps({"inputs": [{"name": "input", "shape": [32, 784], "datatype": "FP32",
                                  "parameters": {"binary_data_size": 32 * 784 * 4}}],
                      "outputs": [{"name": "latent", "parameters": {"binary_data": True}}]}).encode()
 open(f"{work}/oip32.bin", "wb").write(header + b"".join(struct.pack("<784f", *r) for r in rows))
 open(f"{work}/oip32.len", "w").write(str(len(header)))
 PY
-cat > "$work/one.lua" <<LUA
-local f = io.open("$work/one.json", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-LUA
-cat > "$work/oip32.lua" <<LUA
-local f = io.open("$work/oip32.bin", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Inference-Header-Content-Length"] = "$(cat "$work/oip32.len")"
-LUA
+post_script one "$work/one.json"
+post_script oip32 "$work/oip32.bin" Inference-Header-Content-Length "$(cat "$work/oip32.len")"
 
 start() {  # batching on|off
-  rm -f "$work/port"
-  AESERVE_INFERENCE_DYNAMIC_BATCHING_ENABLED=$([ "$1" = on ] && echo true || echo false) \
-    "$bin" serve --config config/aeserve.json --host 127.0.0.1 --port 0 --port-file "$work/port" \
-    --models "$work/models" --state "$work/state" --poll-interval 0 --log-level warning > "$work/server.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 200); do [ -s "$work/port" ] && break; sleep 0.05; done
-  port=$(cat "$work/port")
-  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null && break; sleep 0.05; done
+  start_server AESERVE_INFERENCE_DYNAMIC_BATCHING_ENABLED=$([ "$1" = on ] && echo true || echo false)
 }
 
 run() {  # label, path, body name, vectors per request
@@ -63,10 +41,7 @@ run() {  # label, path, body name, vectors per request
   wrk -t1 -c64 -d1s -s "$work/$body.lua" "http://127.0.0.1:$port$path" >/dev/null
   wrk -t1 -c64 -d"${duration}s" --latency -s "$work/$body.lua" "http://127.0.0.1:$port$path" > "$file"
   local rps p50 p99 errors
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$file")
-  p50=$(awk '$1 == "50%" {print $2}' "$file")
-  p99=$(awk '$1 == "99%" {print $2}' "$file")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$file" | tr '\n' ' ')
+  read -r rps p50 p99 errors <<<"$(wrk_figures "$file")"
   printf '| %-44s | %10s | %11s | %8s | %8s | %s\n' "$label" "$rps" "$((rps * per))" "$p50" "$p99" "$errors"
   eval "rps_$body$5=$rps"
 }
@@ -77,15 +52,15 @@ printf '|%s|%s|%s|%s|%s|\n' ---------------------------------------------- -----
 start off
 run "OIP binary infer, 32 vectors, latent" /v2/models/fashion-mnist/infer oip32 32 _off
 run "/reconstruct 1 vector, batching off" /reconstruct one 1 _off
-stop
+stop_server
 start on
 run "/reconstruct 1 vector, batching on" /reconstruct one 1 _on
 run "OIP binary infer, 32 vectors, batching on" /v2/models/fashion-mnist/infer oip32 32 _on
 batches=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^aeserve_inference_batch_rows_(sum|count)/ {v[$1 ~ /sum/ ? "s" : "c"] = $2} END {if (v["c"] > 0) printf "%.1f", v["s"] / v["c"]}')
 echo
 echo "batching on (max_batch ${AESERVE_INFERENCE_DYNAMIC_BATCHING_MAX_BATCH:-64}, max_delay ${AESERVE_INFERENCE_DYNAMIC_BATCHING_MAX_DELAY_MICROSECONDS:-500} µs): /reconstruct requests/s $(awk -v a="$rps_one_on" -v b="$rps_one_off" 'BEGIN {printf "%.2f", a / b}')x off; mean rows per product $batches"
-stop
+stop_server
 start off
 echo
 "$python" scripts/oip_client.py bench "127.0.0.1:$port" fashion-mnist "$duration" 32 8
-stop
+stop_server

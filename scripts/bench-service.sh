@@ -13,39 +13,22 @@ command -v wrk >/dev/null || { echo "wrk is missing: run scripts/bootstrap.sh" >
 
 work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-cp -r models "$work/models"
+. scripts/bench-lib.sh
+trap 'stop_server; rm -rf "$work"' EXIT
+fashion_bodies
 python3 - "$work" <<'PY'
-import gzip, json, sys
-work = sys.argv[1]
-raw = gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").read()[16:]
-def image(i): return [round(b / 255, 6) for b in raw[i * 784:(i + 1) * 784]]
-json.dump({"vector": image(0)}, open(f"{work}/one.json", "w"))
-json.dump({"vectors": [image(i) for i in range(32)]}, open(f"{work}/batch.json", "w"))
+import json, sys
 job = {"model": "bench-job", "architecture": {"kind": "autoencoder", "input_dim": 784,
        "encoder": [{"units": 512, "activation": "relu"}, {"units": 128, "activation": "relu"}, {"units": 32, "activation": "linear"}],
        "decoder": [{"units": 128, "activation": "relu"}, {"units": 512, "activation": "relu"}, {"units": 784, "activation": "sigmoid"}]},
        "dataset": {"path": "fashion-mnist/train-images-idx3-ubyte.gz"}, "training": {"epochs": 50, "batch_size": 256}, "activate": False}
-json.dump(job, open(f"{work}/job.json", "w"))
+json.dump(job, open(f"{sys.argv[1]}/job.json", "w"))
 PY
-for name in one batch; do
-  cat > "$work/$name.lua" <<LUA
-local f = io.open("$work/$name.json", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-LUA
-done
-
-"$bin" serve --config config/aeserve.json --host 127.0.0.1 --port 0 --port-file "$work/port" \
-  --models "$work/models" --state "$work/state" --poll-interval 0 --log-level warning > "$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 200); do [ -s "$work/port" ] && break; sleep 0.05; done
-port=$(cat "$work/port")
-for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.05; done
+post_script one "$work/one.json"
+post_script batch "$work/batch.json"
+start_server
 ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+cpu() { cpu_ticks "$pid"; }
 rss() { awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$pid/status"; }
 
 run() {  # label, path, body name, vectors per request, connections
@@ -55,10 +38,7 @@ run() {  # label, path, body name, vectors per request, connections
   wrk -t1 -c"$conns" -d"${duration}s" --latency -s "$work/$body.lua" "http://127.0.0.1:$port$path" > "$file"
   local after; after=$(cpu)
   local rps p50 p99 errors
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$file")
-  p50=$(awk '$1 == "50%" {print $2}' "$file")
-  p99=$(awk '$1 == "99%" {print $2}' "$file")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$file" | tr '\n' ' ')
+  read -r rps p50 p99 errors <<<"$(wrk_figures "$file")"
   printf '| %-30s | %5s | %10s | %11s | %8s | %8s | %6s | %7s | %s\n' "$label" "$conns" "$rps" "$((rps * per))" "$p50" "$p99" \
     "$(awk -v d="$((after - before))" -v t="$ticks" -v s="$duration" 'BEGIN {printf "%.0f%%", 100 * d / t / s}')" "$(rss)" "$errors"
 }
