@@ -150,7 +150,9 @@ final class DynamicBatcher: Sendable {
             for waiter in batch { values += waiter.input.storage }
             merged = Matrix(rows: rows, columns: width, values: values)
         }
-        let output = Self.compute(queue.operation, queue.served.model, merged)
+        // Merged products come from many concurrent requests, so the other cores are busy with
+        // their HTTP and JSON work: one core per product serves them better than a split.
+        let output = Parallel.$taskWidth.withValue(1) { Self.compute(queue.operation, queue.served.model, merged) }
         if batch.count == 1 {
             batch[0].continuation.resume(returning: output)
             return
