@@ -28,9 +28,11 @@ public struct ServiceRunner {
         }
         let logger = service.logger
         http.accessLog = { entry in
+            let duration = Double(entry.duration.components.seconds) * 1000
+                + Double(entry.duration.components.attoseconds) / 1e15
             logger.info("request", metadata: [
-                "method": "\(entry.method)", "path": "\(entry.path)", "status": "\(entry.status)",
-                "bytes": "\(entry.bytes)", "duration_ms": "\(Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000)",
+                "method": "\(entry.method)", "path": "\(entry.path)", "status": .stringConvertible(entry.status),
+                "bytes": .stringConvertible(entry.bytes), "duration_ms": .stringConvertible((duration * 1000).rounded() / 1000),
                 "request_id": "\(entry.requestID)", "peer": "\(entry.peer.map { "\($0)" } ?? "")",
             ])
         }

@@ -39,7 +39,11 @@ public struct JSONLogHandler: LogHandler {
     private static func plain(_ value: Logger.MetadataValue) -> Any {
         switch value {
         case .string(let s): return s
-        case .stringConvertible(let c): return c.description
+        case .stringConvertible(let c):
+            // Numbers stay numbers, so log queries can compare them (status >= 500, duration).
+            if let number = c as? any BinaryInteger { return Int(number) }
+            if let number = c as? Double, number.isFinite { return number }
+            return c.description
         case .array(let a): return a.map(plain)
         case .dictionary(let d): return d.mapValues(plain)
         }
