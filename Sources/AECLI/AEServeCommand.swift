@@ -1,5 +1,6 @@
 // The `aeserve` root command and the process entry point that maps errors to exit codes.
 import AEData
+import AEService
 import AEMath
 import AEModel
 import ArgumentParser
@@ -11,6 +12,7 @@ public struct AEServeCommand: ParsableCommand {
         commandName: "aeserve",
         abstract: "Train and serve autoencoders.",
         discussion: "Models live in <models>/<name>/<version>/model.safetensors; see 'aeserve <command> --help'.",
+        version: Service.version,
         subcommands: [ServeCommand.self, TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self, BenchCommand.self])
 
     public init() {}

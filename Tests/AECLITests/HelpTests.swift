@@ -36,6 +36,13 @@ struct HelpTests {
         #expect(result.stderr.isEmpty)
     }
 
+    @Test("--version prints the version GET /v2 reports")
+    func version() throws {
+        let result = try aeserve(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+
     @Test("the root help lists the subcommands")
     func root() {
         let help = AEServeCommand.helpMessage()

@@ -40,8 +40,8 @@ struct OIPModel: Sendable {
 }
 
 extension Service {
-    /// The version this server reports in `GET /v2`.
-    static let version = "0.1.0"
+    /// The version this server reports in `GET /v2` and `aeserve --version`.
+    public static let version = "0.1.0"
 
     func addOpenInferenceRoutes(to router: inout Router) {
         oipRoute(&router, .get, "/v2") { _ in
