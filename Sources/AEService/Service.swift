@@ -122,9 +122,9 @@ public final class Service: Sendable {
     /// The router of every endpoint.
     public func makeRouter() -> Router {
         var router = Router()
-        router.errorResponse = { status, message in
-            // The router's 404 and 405 messages end with the path; /v2 answers in OIP's shape.
-            if message.hasSuffix(" /v2") || message.contains(" /v2/") {
+        router.errorResponse = { status, message, path in
+            // Open Inference Protocol routes answer every error in OIP's shape.
+            if let path, path == "/v2" || path.hasPrefix("/v2/") {
                 return HTTPResponse(status: status, headers: ["Content-Type": "application/json"],
                                     body: oipErrorBody(message.trimmingCharacters(in: .whitespacesAndNewlines)))
             }

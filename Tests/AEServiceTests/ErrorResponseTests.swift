@@ -17,6 +17,19 @@ struct ErrorResponseTests {
         expectError(try live.post("/sample", #"{"count": 1,}"#), 400, "malformed_request")
     }
 
+    @Test("a body the HTTP layer refuses (bad gzip) answers in OIP's shape on /v2 and in the native shape elsewhere")
+    func httpLayerRefusalShape() throws {
+        let live = try LiveService()
+        defer { live.stop() }
+        let garbage = Array("not gzip at all".utf8)
+        let native = try live.request("POST", "/encode", headers: [("Content-Encoding", "gzip")], body: garbage)
+        #expect(native.status == 400)
+        #expect(try native.json()["error"]?["code"]?.string != nil)
+        let oip = try live.request("POST", "/v2/models/small/infer", headers: [("Content-Encoding", "gzip")], body: garbage)
+        #expect(oip.status == 400)
+        #expect(try oip.json()["error"]?.string != nil, "OIP errors are {\"error\": \"message\"}: \(oip.text)")
+    }
+
     @Test("404: unknown route, model, job; 405 lists the allowed methods in Allow")
     func notFoundAndMethod() throws {
         let live = try LiveService()

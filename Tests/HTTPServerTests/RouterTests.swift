@@ -34,7 +34,7 @@ import Testing
     func fallbacks() async {
         var router = Self.router()
         router.add(.get, "/fail") { _ in throw CancellationError() }
-        router.errorResponse = { status, message in
+        router.errorResponse = { status, message, _ in
             HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array("{\"error\":\"\(message)\"}".utf8))
         }
         #expect(await router.respond(to: HTTPRequest(method: .head, target: "/models")).bodyText == "list")

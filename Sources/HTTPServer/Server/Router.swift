@@ -30,8 +30,9 @@ public struct Router: Sendable {
     private var patterns: [Route] = []
 
     /// Makes the bodies of the router's own answers (404, 405, 500) and of the server's
-    /// refusals (400, 413, …); replace it to give them the application's error format.
-    public var errorResponse: @Sendable (HTTPStatus, String) -> HTTPResponse = { status, message in
+    /// refusals (400, 413, …); replace it to give them the application's error format. The
+    /// third argument is the request's path, or nil when no request head could be read.
+    public var errorResponse: @Sendable (HTTPStatus, String, String?) -> HTTPResponse = { status, message, _ in
         .text(message + "\n", status: status)
     }
 
@@ -101,12 +102,12 @@ public struct Router: Sendable {
             do {
                 return try await handler(request)
             } catch {
-                return errorResponse(.internalServerError, "internal server error")
+                return errorResponse(.internalServerError, "internal server error", request.path)
             }
         case .notFound:
-            return errorResponse(.notFound, "no route for \(request.path)")
+            return errorResponse(.notFound, "no route for \(request.path)", request.path)
         case .methodNotAllowed(let allowed):
-            var response = errorResponse(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)")
+            var response = errorResponse(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)", request.path)
             // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
             response.headers.set("Allow", allowed.map(\.rawValue).joined(separator: ", "))
             return response

@@ -164,7 +164,7 @@ final class ServerCore: @unchecked Sendable {
     /// The bytes of the response to a refused request (always `Connection: close`).
     func errorBytes(for error: HTTPParseError) -> [UInt8] {
         let status = HTTPStatus(error.status)
-        var response = router.errorResponse(status, error.message)
+        var response = router.errorResponse(status, error.message, nil)
         if case .stream = response.body { response = .text(error.message, status: status) }
         guard case .bytes(let body) = response.body else { return [] }
         return ResponseSerializer.response(status: status, headers: response.headers, body: body,
@@ -200,7 +200,7 @@ final class ServerCore: @unchecked Sendable {
         }
         if let refusal {
             // A body that does not inflate, or inflates past the limit, never reaches a handler.
-            response = router.errorResponse(HTTPStatus(refusal.status), refusal.message)
+            response = router.errorResponse(HTTPStatus(refusal.status), refusal.message, request.path)
             keepAlive = false
         } else {
             response = await router.respond(to: request)
