@@ -17,7 +17,7 @@ struct ErrorResponseTests {
         expectError(try live.post("/sample", #"{"count": 1,}"#), 400, "malformed_request")
     }
 
-    @Test("a body the HTTP layer refuses (bad gzip) answers in OIP's shape on /v2 and in the native shape elsewhere")
+    @Test("a body the HTTP layer refuses (bad gzip, bad chunk size) answers in OIP's shape on /v2 and in the native shape elsewhere")
     func httpLayerRefusalShape() throws {
         let live = try LiveService()
         defer { live.stop() }
@@ -28,6 +28,12 @@ struct ErrorResponseTests {
         let oip = try live.request("POST", "/v2/models/small/infer", headers: [("Content-Encoding", "gzip")], body: garbage)
         #expect(oip.status == 400)
         #expect(try oip.json()["error"]?.string != nil, "OIP errors are {\"error\": \"message\"}: \(oip.text)")
+        // Refused while reading the body after the head: a malformed chunk size.
+        let client = try HTTPConnection(port: live.port)
+        try client.send(Array("POST /v2/models/small/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".utf8))
+        let badChunk = try client.readResponse()
+        #expect(badChunk.status == 400)
+        #expect(try badChunk.json()["error"]?.string != nil, "OIP errors are {\"error\": \"message\"}: \(badChunk.text)")
     }
 
     @Test("404: unknown route, model, job; 405 lists the allowed methods in Allow")

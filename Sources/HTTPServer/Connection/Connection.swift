@@ -152,8 +152,10 @@ final class Connection: @unchecked Sendable {
         case .write:
             flush()
         case .respondAndClose(let error):
+            // A refusal while reading a body (bad chunk, body over the limit) knows its path.
+            let path = head.map { HTTPRequest.split($0.target).0 }
             head = nil
-            append(loop.core.errorBytes(for: error))
+            append(loop.core.errorBytes(for: error, path: path))
             responseComplete = true
             flush()
         case .linger:

@@ -162,9 +162,9 @@ final class ServerCore: @unchecked Sendable {
     }
 
     /// The bytes of the response to a refused request (always `Connection: close`).
-    func errorBytes(for error: HTTPParseError) -> [UInt8] {
+    func errorBytes(for error: HTTPParseError, path: String? = nil) -> [UInt8] {
         let status = HTTPStatus(error.status)
-        var response = router.errorResponse(status, error.message, nil)
+        var response = router.errorResponse(status, error.message, path)
         if case .stream = response.body { response = .text(error.message, status: status) }
         guard case .bytes(let body) = response.body else { return [] }
         return ResponseSerializer.response(status: status, headers: response.headers, body: body,
