@@ -49,17 +49,23 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         if self == .linear { return }
         z.storage.withUnsafeMutableBufferPointer { buffer in
             let x = buffer.baseAddress!
-            Parallel.forEachChunk(buffer.count) { range in
-                switch self {
-                case .relu:
-                    let tail = S.self == Float.self ? Activation.reluForwardFloat(UnsafeMutableRawPointer(x), range) : range.lowerBound
-                    for i in tail..<range.upperBound where !(x[i] > 0) { x[i] = 0 }
-                case .sigmoid:
-                    for i in range { x[i] = 1 / (1 + S.exponential(-x[i])) }
-                default:
-                    for i in range { x[i] = value(x[i]) }
-                }
-            }
+            Parallel.forEachChunk(buffer.count) { range in apply(to: x, range) }
+        }
+    }
+
+    /// Applies the activation in place to `x[range]`.
+    @inlinable
+    public func apply<S: BLASScalar>(to x: UnsafeMutablePointer<S>, _ range: Range<Int>) {
+        switch self {
+        case .linear:
+            return
+        case .relu:
+            let tail = S.self == Float.self ? Activation.reluForwardFloat(UnsafeMutableRawPointer(x), range) : range.lowerBound
+            for i in tail..<range.upperBound where !(x[i] > 0) { x[i] = 0 }
+        case .sigmoid:
+            for i in range { x[i] = 1 / (1 + S.exponential(-x[i])) }
+        default:
+            for i in range { x[i] = value(x[i]) }
         }
     }
 

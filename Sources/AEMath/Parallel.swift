@@ -28,21 +28,47 @@ public enum Parallel {
     /// Calls `body` on up to `blocks` disjoint blocks of at least `minimum` elements covering
     /// `0..<count`, in parallel when there is more than one.
     public static func forEachBlock(_ count: Int, blocks: Int, minimum: Int, _ body: (Range<Int>) -> Void) {
-        let blocks = max(1, min(blocks, count / max(minimum, 1)))
+        let blocks = blockCount(count, blocks: blocks, minimum: minimum)
         if blocks == 1 {
             body(0..<count)
             return
         }
-        let size = (count + blocks - 1) / blocks
         func block(_ index: Int) {
-            let start = index * size
-            if start < count { body(start..<min(start + size, count)) }
+            let range = blockRange(index, of: blocks, covering: count)
+            if !range.isEmpty { body(range) }
         }
         if SpinPool.shared.run(blocks: blocks, block) { return }
         // Another caller holds the pool, so the cores are busy already (concurrent requests):
         // run the blocks here rather than queue for a second core. Block by block, not as one
         // range, so a product is split the same way either way and gives the same bits.
         for index in 0..<blocks { block(index) }
+    }
+}
+
+extension Parallel {
+    /// How many blocks `forEachBlock` makes of `count` elements: up to `blocks`, none smaller
+    /// than `minimum`.
+    public static func blockCount(_ count: Int, blocks: Int, minimum: Int) -> Int {
+        max(1, min(blocks, count / max(minimum, 1)))
+    }
+
+    /// Block `index` of `blocks` equal blocks (the last one shorter) covering `0..<count`.
+    public static func blockRange(_ index: Int, of blocks: Int, covering count: Int) -> Range<Int> {
+        let size = (count + blocks - 1) / blocks
+        return min(index * size, count)..<min((index + 1) * size, count)
+    }
+
+    /// Calls `body(phase, block)` for each of `blocks` blocks of each phase, finishing every
+    /// block of a phase before the next phase starts, in parallel when `blocks` > 1.
+    ///
+    /// For a chain of steps too small to hand to another core one by one (the layers of a
+    /// one-vector forward pass): the whole chain is a single handoff. `body` gets the same
+    /// (phase, block) pairs whichever thread runs them, so results do not depend on timing.
+    public static func forEachPhase(_ phases: Int, blocks: Int, _ body: (_ phase: Int, _ block: Int) -> Void) {
+        if blocks > 1 && SpinPool.shared.run(phases: phases, blocks: blocks, body) { return }
+        for phase in 0..<phases {
+            for block in 0..<blocks { body(phase, block) }
+        }
     }
 }
 

@@ -13,7 +13,13 @@ final class SpinPool: @unchecked Sendable {
     /// Loads a helper makes while waiting for a job before it parks (tens of microseconds).
     private static let spinLimit = 100_000
     private static let indexBits = 16
+    /// Loads the caller of a phased job makes waiting for helpers to join (about a microsecond):
+    /// a spinning helper joins in far less, a parked one is not worth waiting for.
+    private static let joinLimit = 20_000
+    private static let closed = 1 << (indexBits - 1)
+    private static let seatMask = closed - 1
 
+    private let helpers: Int
     private let busy = Atomic<Bool>(false)
     /// generation << indexBits | next block index: claiming a block checks the generation in
     /// the same atomic step, so a helper that saw an old job can never run a block of a newer one.
@@ -21,13 +27,22 @@ final class SpinPool: @unchecked Sendable {
     private let unfinished = Atomic<Int>(0)
     private let blocksInJob = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
+    /// For a phased job: generation << indexBits | closed flag | participants so far. Helpers
+    /// join while it is open; the caller closes it before the first phase, fixing the gang.
+    private let seats = Atomic<Int>(0)
+    /// Phases finished, summed over the gang's members: the barrier between phases.
+    private let arrivals = Atomic<Int>(0)
+    private let phasedJob = UnsafeMutablePointer<(phases: Int, blocks: Int, body: UncheckedSendable<(Int, Int) -> Void>)?>
+        .allocate(capacity: 1)
     private let wakeUp = DispatchSemaphore(value: 0)
     /// The current job. Written before the generation is bumped and left alone until every block
     /// is done, so whoever holds a claimed block reads a stable value.
     private let job = UnsafeMutablePointer<(blocks: Int, body: UncheckedSendable<(Int) -> Void>)?>.allocate(capacity: 1)
 
     private init(helpers: Int) {
+        self.helpers = helpers
         job.initialize(to: nil)
+        phasedJob.initialize(to: nil)
         for index in 0..<helpers {
             let thread = Thread { [unowned self] in self.helperLoop() }
             thread.name = "aeserve-math-\(index + 1)"
@@ -53,6 +68,73 @@ final class SpinPool: @unchecked Sendable {
             job.pointee = nil
         }
         return true
+    }
+
+    /// Runs `body(phase, block)` for every phase in order and every block of it, with all
+    /// blocks of a phase finished before any block of the next starts; false (and nothing run)
+    /// when another thread is using the pool.
+    ///
+    /// One job for a chain of small steps (the layers of a one-vector forward pass) costs one
+    /// handoff instead of one per step. Helpers that arrive within a short wait join the gang;
+    /// block `b` runs on member `b % gang size`, so a gang of one runs exactly the same blocks.
+    func run(phases: Int, blocks: Int, _ body: (_ phase: Int, _ block: Int) -> Void) -> Bool {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        defer { busy.store(false, ordering: .releasing) }
+        withoutActuallyEscaping(body) { body in
+            phasedJob.pointee = (phases, blocks, UncheckedSendable(body))
+            arrivals.store(0, ordering: .relaxed)
+            blocksInJob.store(0, ordering: .relaxed)
+            let generation = (state.load(ordering: .relaxed) >> Self.indexBits) &+ 1
+            let tag = generation << Self.indexBits
+            seats.store(tag | 1, ordering: .sequentiallyConsistent)
+            state.store(tag, ordering: .sequentiallyConsistent)
+            if sleepers.load(ordering: .sequentiallyConsistent) > 0 { wakeUp.signal() }
+            let wanted = min(blocks, helpers + 1)
+            var waited = 0
+            while seats.load(ordering: .acquiring) & Self.seatMask < wanted && waited < Self.joinLimit { waited += 1 }
+            let gang = seats.bitwiseOr(Self.closed, ordering: .acquiringAndReleasing).oldValue & Self.seatMask
+            runPhases(member: 0, gang: gang)
+            while arrivals.load(ordering: .acquiring) < phases * gang {}
+            phasedJob.pointee = nil
+        }
+        return true
+    }
+
+    /// One member's share of the phased job: its blocks of each phase, then the barrier.
+    private func runPhases(member: Int, gang: Int) {
+        let phases = phasedJob.pointee?.phases ?? 0
+        for phase in 0..<phases {
+            runBlocks(of: phase, member: member, gang: gang)
+            let arrived = arrivals.add(1, ordering: .acquiringAndReleasing).newValue
+            // The caller waits for the last arrival itself; a helper touches nothing after its own.
+            if phase + 1 < phases && arrived < (phase + 1) * gang {
+                while arrivals.load(ordering: .acquiring) < (phase + 1) * gang {}
+            }
+        }
+    }
+
+    /// This member's blocks of one phase; its copy of the job ends here, before it arrives.
+    @inline(never)
+    private func runBlocks(of phase: Int, member: Int, gang: Int) {
+        guard let job = phasedJob.pointee else { return }
+        for block in stride(from: member, to: job.blocks, by: gang) { job.body.value(phase, block) }
+    }
+
+    /// Takes a seat in phased job `generation` if it is still open, then waits for the caller to
+    /// close the gang and runs this member's share.
+    private func join(generation: Int) {
+        var current = seats.load(ordering: .acquiring)
+        while current >> Self.indexBits == generation && current & Self.closed == 0 {
+            let (exchanged, original) = seats.compareExchange(
+                expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            if exchanged {
+                var closedSeats = seats.load(ordering: .acquiring)
+                while closedSeats & Self.closed == 0 { closedSeats = seats.load(ordering: .acquiring) }
+                runPhases(member: current & Self.seatMask, gang: closedSeats & Self.seatMask)
+                return
+            }
+            current = original
+        }
     }
 
     /// Claims and runs blocks of job `generation` until none are left. The job itself is read
@@ -92,6 +174,7 @@ final class SpinPool: @unchecked Sendable {
             }
             seen = state.load(ordering: .acquiring) >> Self.indexBits
             work(generation: seen)
+            join(generation: seen)
         }
     }
 }

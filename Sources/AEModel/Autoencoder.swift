@@ -113,8 +113,7 @@ extension Autoencoder {
     /// a variational model returns its mean and also the log-variance.
     @_specialize(exported: true, where S == Float)
     public func encode(_ input: Matrix<S>) -> (latent: Matrix<S>, logVariance: Matrix<S>?) {
-        var h = input
-        for i in encoderIndices { h = layers[i](h) }
+        let h = forward(through: Array(encoderIndices), input)
         guard let mean = meanIndex, let logVariance = logVarianceIndex else { return (h, nil) }
         return (layers[mean](h), layers[logVariance](h))
     }
@@ -122,16 +121,15 @@ extension Autoencoder {
     /// The reconstruction of each latent row (`[batch, latent]` → `[batch, input_dim]`).
     @_specialize(exported: true, where S == Float)
     public func decode(_ latent: Matrix<S>) -> Matrix<S> {
-        var h = latent
-        for i in decoderIndices { h = layers[i](h) }
-        return h
+        forward(through: Array(decoderIndices), latent)
     }
 
     /// Encodes then decodes each row (the variational mean, no sampling), with each row's
     /// mean squared reconstruction error.
     @_specialize(exported: true, where S == Float)
     public func reconstruct(_ input: Matrix<S>) -> (reconstruction: Matrix<S>, errors: [S]) {
-        let output = decode(encode(input).latent)
+        // One chain through the mean head, so a one-vector request is one parallel job.
+        let output = forward(through: Array(encoderIndices) + (meanIndex.map { [$0] } ?? []) + Array(decoderIndices), input)
         return (output, Loss.rowMeanSquaredErrors(prediction: output, target: input))
     }
 }

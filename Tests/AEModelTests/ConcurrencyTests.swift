@@ -24,6 +24,33 @@ struct ConcurrencyTests {
             #expect(results.all(i).allSatisfy { $0 == serial[i] })
         }
     }
+
+    @Test("one vector through the one-job path matches the same row of a batch", arguments: ["fashion-mnist", "fashion-mnist-vae"])
+    func oneRowMatchesBatch(preset: String) throws {
+        let model = try Autoencoder<Float>(architecture: Architecture.preset(named: preset)!, seed: 5)
+        var g = RandomGenerator(seed: 6)
+        let batch = Matrix<Float>(rows: 3, columns: 784, values: (0..<(3 * 784)).map { _ in Float(g.nextUniform()) })
+        let batched = model.reconstruct(batch)
+        let latents = model.encode(batch).latent
+        try Parallel.$taskWidth.withValue(2) {
+            for r in 0..<batch.rows {
+                let row = Matrix<Float>(rows: 1, columns: 784, values: batch.row(r))
+                let single = model.reconstruct(row)
+                try expectClose(single.reconstruction.storage, batched.reconstruction.row(r))
+                try expectClose(single.errors, [batched.errors[r]])
+                try expectClose(model.encode(row).latent.storage, latents.row(r))
+                try expectClose(model.decode(Matrix(rows: 1, columns: latents.columns, values: latents.row(r))).storage,
+                                batched.reconstruction.row(r))
+            }
+        }
+    }
+
+    private func expectClose(_ a: [Float], _ b: [Float]) throws {
+        try #require(a.count == b.count)
+        // gemv and gemm sum 512–784 products in different orders: float32 rounding, no more.
+        let worst = zip(a, b).map { abs($0 - $1) / (abs($1) + 1) }.max() ?? 0
+        #expect(worst < 1e-5)
+    }
 }
 
 /// Collects results written from several threads.
