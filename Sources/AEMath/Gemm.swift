@@ -46,7 +46,7 @@ public enum Gemm {
                                         columns: transposingB ? k : cols.count, alpha: alpha, a: matrix, lda: ldb,
                                         x: a, beta: beta, y: c + cols.lowerBound)
                         }
-                    } else if m >= 2 * blockRows || blocks == 1 {
+                    } else if m >= 8 * blockRows || blocks == 1 {
                         Parallel.forEachBlock(m, blocks: blocks, minimum: blockRows) { rows in
                             let aBlock = transposingA ? a + rows.lowerBound : a + rows.lowerBound * lda
                             Scalar.gemm(transposeA: transposingA, transposeB: transposingB, m: rows.count, n: n, k: k,

@@ -65,7 +65,7 @@ extension Parallel {
     /// one-vector forward pass): the whole chain is a single handoff. `body` gets the same
     /// (phase, block) pairs whichever thread runs them, so results do not depend on timing.
     public static func forEachPhase(_ phases: Int, blocks: Int, _ body: (_ phase: Int, _ block: Int) -> Void) {
-        if blocks > 1 && SpinPool.shared.run(phases: phases, blocks: blocks, body) { return }
+        if phases > 0 && blocks > 1 && SpinPool.shared.run(phases: phases, blocks: blocks, body) { return }
         for phase in 0..<phases {
             for block in 0..<blocks { body(phase, block) }
         }

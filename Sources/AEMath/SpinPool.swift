@@ -78,6 +78,7 @@ final class SpinPool: @unchecked Sendable {
     /// handoff instead of one per step. Helpers that arrive within a short wait join the gang;
     /// block `b` runs on member `b % gang size`, so a gang of one runs exactly the same blocks.
     func run(phases: Int, blocks: Int, _ body: (_ phase: Int, _ block: Int) -> Void) -> Bool {
+        precondition(phases > 0 && blocks > 0, "a phased job needs at least one phase and one block")
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
@@ -100,24 +101,25 @@ final class SpinPool: @unchecked Sendable {
         return true
     }
 
-    /// One member's share of the phased job: its blocks of each phase, then the barrier.
+    /// One member's share of the phased job: its blocks of each phase, with the barrier
+    /// between phases. The caller waits for the last arrival itself; a helper touches nothing
+    /// after its own.
     private func runPhases(member: Int, gang: Int) {
-        let phases = phasedJob.pointee?.phases ?? 0
-        for phase in 0..<phases {
-            runBlocks(of: phase, member: member, gang: gang)
-            let arrived = arrivals.add(1, ordering: .acquiringAndReleasing).newValue
-            // The caller waits for the last arrival itself; a helper touches nothing after its own.
-            if phase + 1 < phases && arrived < (phase + 1) * gang {
-                while arrivals.load(ordering: .acquiring) < (phase + 1) * gang {}
-            }
-        }
+        runShare(member: member, gang: gang)
+        arrivals.wrappingAdd(1, ordering: .releasing)
     }
 
-    /// This member's blocks of one phase; its copy of the job ends here, before it arrives.
+    /// Everything of a member's share up to its last arrival. Its one copy of the job (one
+    /// reference count on the caller's closure, not one per phase from two cores) ends here.
     @inline(never)
-    private func runBlocks(of phase: Int, member: Int, gang: Int) {
+    private func runShare(member: Int, gang: Int) {
         guard let job = phasedJob.pointee else { return }
-        for block in stride(from: member, to: job.blocks, by: gang) { job.body.value(phase, block) }
+        for phase in 0..<job.phases {
+            for block in stride(from: member, to: job.blocks, by: gang) { job.body.value(phase, block) }
+            guard phase + 1 < job.phases else { return }
+            arrivals.wrappingAdd(1, ordering: .acquiringAndReleasing)
+            while arrivals.load(ordering: .acquiring) < (phase + 1) * gang {}
+        }
     }
 
     /// Takes a seat in phased job `generation` if it is still open, then waits for the caller to
