@@ -13,13 +13,7 @@ final class SpinPool: @unchecked Sendable {
     /// Loads a helper makes while waiting for a job before it parks (tens of microseconds).
     private static let spinLimit = 100_000
     private static let indexBits = 16
-    /// Loads the caller of a phased job makes waiting for helpers to join (about a microsecond):
-    /// a spinning helper joins in far less, a parked one is not worth waiting for.
-    private static let joinLimit = 20_000
-    private static let closed = 1 << (indexBits - 1)
-    private static let seatMask = closed - 1
 
-    private let helpers: Int
     private let busy = Atomic<Bool>(false)
     /// generation << indexBits | next block index: claiming a block checks the generation in
     /// the same atomic step, so a helper that saw an old job can never run a block of a newer one.
@@ -27,22 +21,13 @@ final class SpinPool: @unchecked Sendable {
     private let unfinished = Atomic<Int>(0)
     private let blocksInJob = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
-    /// For a phased job: generation << indexBits | closed flag | participants so far. Helpers
-    /// join while it is open; the caller closes it before the first phase, fixing the gang.
-    private let seats = Atomic<Int>(0)
-    /// Phases finished, summed over the gang's members: the barrier between phases.
-    private let arrivals = Atomic<Int>(0)
-    private let phasedJob = UnsafeMutablePointer<(phases: Int, blocks: Int, body: UncheckedSendable<(Int, Int) -> Void>)?>
-        .allocate(capacity: 1)
     private let wakeUp = DispatchSemaphore(value: 0)
     /// The current job. Written before the generation is bumped and left alone until every block
     /// is done, so whoever holds a claimed block reads a stable value.
     private let job = UnsafeMutablePointer<(blocks: Int, body: UncheckedSendable<(Int) -> Void>)?>.allocate(capacity: 1)
 
     private init(helpers: Int) {
-        self.helpers = helpers
         job.initialize(to: nil)
-        phasedJob.initialize(to: nil)
         for index in 0..<helpers {
             let thread = Thread { [unowned self] in self.helperLoop() }
             thread.name = "aeserve-math-\(index + 1)"
@@ -75,89 +60,53 @@ final class SpinPool: @unchecked Sendable {
     /// when another thread is using the pool.
     ///
     /// One job for a chain of small steps (the layers of a one-vector forward pass) costs one
-    /// handoff instead of one per step. Helpers that arrive within a short wait join the gang;
-    /// block `b` runs on member `b % gang size`, so a gang of one runs exactly the same blocks.
+    /// handoff instead of one per step. Blocks are claimed in order, so a block waiting for the
+    /// previous phase only waits for blocks that threads are running: a helper that is late or
+    /// preempted between blocks never holds the others up.
     func run(phases: Int, blocks: Int, _ body: (_ phase: Int, _ block: Int) -> Void) -> Bool {
-        precondition(phases > 0 && blocks > 0, "a phased job needs at least one phase and one block")
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        defer { busy.store(false, ordering: .releasing) }
-        withoutActuallyEscaping(body) { body in
-            phasedJob.pointee = (phases, blocks, UncheckedSendable(body))
-            arrivals.store(0, ordering: .relaxed)
-            blocksInJob.store(0, ordering: .relaxed)
-            let generation = (state.load(ordering: .relaxed) >> Self.indexBits) &+ 1
-            let tag = generation << Self.indexBits
-            seats.store(tag | 1, ordering: .sequentiallyConsistent)
-            state.store(tag, ordering: .sequentiallyConsistent)
-            if sleepers.load(ordering: .sequentiallyConsistent) > 0 { wakeUp.signal() }
-            let wanted = min(blocks, helpers + 1)
-            var waited = 0
-            while seats.load(ordering: .acquiring) & Self.seatMask < wanted && waited < Self.joinLimit { waited += 1 }
-            let gang = seats.bitwiseOr(Self.closed, ordering: .acquiringAndReleasing).oldValue & Self.seatMask
-            runPhases(member: 0, gang: gang)
-            while arrivals.load(ordering: .acquiring) < phases * gang {}
-            phasedJob.pointee = nil
-        }
-        return true
-    }
-
-    /// One member's share of the phased job: its blocks of each phase, with the barrier
-    /// between phases. The caller waits for the last arrival itself; a helper touches nothing
-    /// after its own.
-    private func runPhases(member: Int, gang: Int) {
-        runShare(member: member, gang: gang)
-        arrivals.wrappingAdd(1, ordering: .releasing)
-    }
-
-    /// Everything of a member's share up to its last arrival. Its one copy of the job (one
-    /// reference count on the caller's closure, not one per phase from two cores) ends here.
-    @inline(never)
-    private func runShare(member: Int, gang: Int) {
-        guard let job = phasedJob.pointee else { return }
-        for phase in 0..<job.phases {
-            for block in stride(from: member, to: job.blocks, by: gang) { job.body.value(phase, block) }
-            guard phase + 1 < job.phases else { return }
-            arrivals.wrappingAdd(1, ordering: .acquiringAndReleasing)
-            while arrivals.load(ordering: .acquiring) < (phase + 1) * gang {}
+        let total = phases * blocks
+        return run(blocks: total) { index in
+            let phase = index / blocks
+            if phase > 0 { while unfinished.load(ordering: .acquiring) > total - phase * blocks {} }
+            body(phase, index % blocks)
         }
     }
 
-    /// Takes a seat in phased job `generation` if it is still open, then waits for the caller to
-    /// close the gang and runs this member's share.
-    private func join(generation: Int) {
-        var current = seats.load(ordering: .acquiring)
-        while current >> Self.indexBits == generation && current & Self.closed == 0 {
-            let (exchanged, original) = seats.compareExchange(
-                expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
-            if exchanged {
-                var closedSeats = seats.load(ordering: .acquiring)
-                while closedSeats & Self.closed == 0 { closedSeats = seats.load(ordering: .acquiring) }
-                runPhases(member: current & Self.seatMask, gang: closedSeats & Self.seatMask)
-                return
-            }
-            current = original
-        }
-    }
-
-    /// Claims and runs blocks of job `generation` until none are left. The job itself is read
-    /// only while holding a claimed block: until that block is done, its caller keeps it alive.
+    /// Claims and runs blocks of job `generation` until none are left.
     private func work(generation: Int) {
+        guard let first = claim(generation) else { return }
+        runClaimed(from: first, generation: generation)
+        // The last block run counts as done only now, after that thread's copy of the job is gone.
+        unfinished.wrappingSubtract(1, ordering: .releasing)
+    }
+
+    /// The next block of job `generation`, or nil when none is left (or a newer job started).
+    private func claim(_ generation: Int) -> Int? {
         while true {
             let current = state.load(ordering: .acquiring)
-            guard current >> Self.indexBits == generation else { return }
+            guard current >> Self.indexBits == generation else { return nil }
             let index = current & (1 << Self.indexBits - 1)
-            guard index < blocksInJob.load(ordering: .acquiring) else { return }
-            guard state.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged
-            else { continue }
-            runBlock(index)
-            unfinished.wrappingSubtract(1, ordering: .releasing)
+            guard index < blocksInJob.load(ordering: .acquiring) else { return nil }
+            if state.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged {
+                return index
+            }
         }
     }
 
-    /// Runs one claimed block; its copy of the job ends here, before the block counts as done.
+    /// Runs block `first` and then each next block it claims, all with one copy of the job (one
+    /// reference count on the caller's closure, not one per block from every core). The job is
+    /// read only while a claimed block is unfinished: until then, its caller keeps it alive.
+    /// Each block is marked done once the next is claimed; the last is left to `work`.
     @inline(never)
-    private func runBlock(_ index: Int) {
-        job.pointee?.body.value(index)
+    private func runClaimed(from first: Int, generation: Int) {
+        guard let job = job.pointee else { return }
+        var index = first
+        while true {
+            job.body.value(index)
+            guard let next = claim(generation) else { return }
+            unfinished.wrappingSubtract(1, ordering: .releasing)
+            index = next
+        }
     }
 
     private func helperLoop() {
@@ -176,7 +125,6 @@ final class SpinPool: @unchecked Sendable {
             }
             seen = state.load(ordering: .acquiring) >> Self.indexBits
             work(generation: seen)
-            join(generation: seen)
         }
     }
 }

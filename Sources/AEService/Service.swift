@@ -25,6 +25,8 @@ public final class Service: Sendable {
     private let drainingFlag = Atomic<Bool>(false)
     /// When requests last finished, for pacing training.
     let activity = RequestActivity()
+    /// Whether the process is busy: a request's math then stays on one core.
+    let load = ProcessLoad()
     /// The open /train-job/{id}/events streams, ended when the service drains.
     private let eventStreams = Mutex<[UUID: AsyncStream<JobEvent>.Continuation]>([:])
     /// Overrides the peer check for tests of the loopback rule (nil: use the real peer).
@@ -145,12 +147,16 @@ public final class Service: Sendable {
                failure: @escaping @Sendable (any Error) -> HTTPResponse = Service.nativeFailure,
                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
-        let activity = self.activity
+        let activity = self.activity, load = self.load
         router.add(method, pattern) { request in
             let start = ContinuousClock.now
             var response: HTTPResponse
             do {
-                response = try await handler(request)
+                // A request alone may spread its math over the cores (a one-vector request then
+                // takes about half as long); with others in flight the cores are taken (by the
+                // socket thread too), and splitting would only add handoffs and a spinning helper.
+                let width = request.othersInFlight > 0 || load.isBusy ? 1 : nil
+                response = try await Parallel.$taskWidth.withValue(width) { try await handler(request) }
             } catch {
                 response = failure(error)
             }

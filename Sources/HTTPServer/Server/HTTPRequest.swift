@@ -22,6 +22,9 @@ public struct HTTPRequest: Sendable {
     public var pathParameters: [String: String]
     /// The request's `X-Request-Id`, or one the server made up.
     public var id: String
+    /// How many other requests the server was handling (read, not yet answered) when this one
+    /// was read: a handler can tell a lone request, which may use every core, from a busy server.
+    public var othersInFlight = 0
 
     /// A request built in process (for calling a router without a socket).
     public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1,

@@ -136,6 +136,8 @@ final class ServerCore: @unchecked Sendable {
     /// Set at the start of a graceful shutdown: responses from then on say `Connection: close`.
     let draining = Atomic<Bool>(false)
     let requestCounter = Atomic<UInt64>(0)
+    /// Requests dispatched to a handler whose response is not yet handed to their loop.
+    private let inFlight = Atomic<Int>(0)
     let stopped = DispatchSemaphore(value: 0)
     let handlerExecutor: HandlerExecutor
 
@@ -176,18 +178,22 @@ final class ServerCore: @unchecked Sendable {
     /// response back to the connection's loop.
     func dispatch(head: RequestHead, body: [UInt8], peer: SocketAddress?, connection: Connection,
                   received: Deadline) {
+        let others = inFlight.wrappingAdd(1, ordering: .relaxed).oldValue
         Task(executorPreference: handlerExecutor) { [self] in
-            await self.respond(head: head, body: body, peer: peer, connection: connection, received: received)
+            await self.respond(head: head, body: body, peer: peer, connection: connection, received: received,
+                               othersInFlight: others)
+            inFlight.wrappingSubtract(1, ordering: .relaxed)
         }
     }
 
     private func respond(head: RequestHead, body: [UInt8], peer: SocketAddress?, connection: Connection,
-                         received: Deadline) async {
+                         received: Deadline, othersInFlight: Int) async {
         let loop = connection.loop
         var request = HTTPRequest(method: head.method, target: head.target, version: head.version,
                                   headers: head.headers, body: body, peer: peer,
                                   id: head.headers["X-Request-Id"]
                                     ?? String(requestCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16))
+        request.othersInFlight = othersInFlight
         var response: HTTPResponse
         var keepAlive = head.keepAlive
         var refusal: HTTPParseError?
