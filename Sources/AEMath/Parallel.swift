@@ -14,6 +14,9 @@ public enum Parallel {
     /// process-wide one.
     @TaskLocal public static var taskWidth: Int?
 
+    /// The process-wide width, whatever the current task's.
+    public static var processWidth: Int { storedWidth.load(ordering: .relaxed) }
+
     /// How many blocks large work is split into (the cores the math may use).
     public static var width: Int {
         get { taskWidth ?? storedWidth.load(ordering: .relaxed) }
@@ -59,13 +62,14 @@ extension Parallel {
     }
 
     /// Calls `body(phase, block)` for each of `blocks` blocks of each phase, finishing every
-    /// block of a phase before the next phase starts, in parallel when `blocks` > 1.
+    /// block of a phase before the next phase starts, in parallel when `blocks` > 1 and the
+    /// current width allows.
     ///
     /// For a chain of steps too small to hand to another core one by one (the layers of a
     /// one-vector forward pass): the whole chain is a single handoff. `body` gets the same
     /// (phase, block) pairs whichever thread runs them, so results do not depend on timing.
     public static func forEachPhase(_ phases: Int, blocks: Int, _ body: (_ phase: Int, _ block: Int) -> Void) {
-        if phases > 0 && blocks > 1 && SpinPool.shared.run(phases: phases, blocks: blocks, body) { return }
+        if phases > 0 && blocks > 1 && width > 1 && SpinPool.shared.run(phases: phases, blocks: blocks, body) { return }
         for phase in 0..<phases {
             for block in 0..<blocks { body(phase, block) }
         }

@@ -1,8 +1,8 @@
 // One-vector inference as a single parallel job. A one-row layer is a few microseconds of
 // gemv, bound by reading its weights; handing each large layer to a second core separately
-// cost one handoff per layer and left the small layers in between on one core. Here both cores
-// walk the whole chain together and meet at a barrier after each layer, each reading the same
-// part of every weight matrix every time.
+// cost one handoff per layer and left the small layers in between on one core. Here the whole
+// chain is one job: the cores take the blocks of each layer in turn, and a layer's block
+// starts once the previous layer is complete.
 import AEMath
 
 extension Autoencoder {
@@ -18,10 +18,11 @@ extension Autoencoder {
     static var oneRowParallelWork: Int { 1 << 18 }
 
     /// The one-row chain as phases of `Parallel.forEachPhase`, one per layer, each layer's
-    /// outputs split into blocks of at least 64; nil when the chain is too small to split.
+    /// outputs split into blocks of at least 64; nil when the chain is too small to split
+    /// or the process has one core for math.
     private func oneRowForward(through chain: [Int], _ input: Matrix<S>) -> Matrix<S>? {
         guard let last = chain.last,
-              Parallel.width > 1 && chain.reduce(0, { $0 + layers[$1].weight.count }) >= Self.oneRowParallelWork
+              Parallel.processWidth > 1 && chain.reduce(0, { $0 + layers[$1].weight.count }) >= Self.oneRowParallelWork
         else { return nil }
         precondition(input.columns == layers[chain[0]].inputs,
                      "dense: input has \(input.columns) features, layer takes \(layers[chain[0]].inputs)")
@@ -31,8 +32,10 @@ extension Autoencoder {
         outputs.withUnsafeMutableBufferPointer { outputs in
             input.storage.withUnsafeBufferPointer { input in
                 withParameters(of: chain[...], &steps, input: input.baseAddress!, output: outputs.baseAddress!) { steps in
-                    // The barrier is paid after every layer anyway, so even small layers are split.
-                    let gang = Parallel.width
+                    // The wait is paid after every layer anyway, so even small layers are split.
+                    // Split by the process's width, whatever the task's (which only decides
+                    // whether the blocks run in parallel), so the bits never depend on load.
+                    let gang = Parallel.processWidth
                     Parallel.forEachPhase(steps.count, blocks: gang) { phase, block in
                         steps[phase].run(block: block, of: gang)
                     }

@@ -147,16 +147,12 @@ public final class Service: Sendable {
                failure: @escaping @Sendable (any Error) -> HTTPResponse = Service.nativeFailure,
                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
-        let activity = self.activity, load = self.load
+        let activity = self.activity
         router.add(method, pattern) { request in
             let start = ContinuousClock.now
             var response: HTTPResponse
             do {
-                // A request alone may spread its math over the cores (a one-vector request then
-                // takes about half as long); with others in flight the cores are taken (by the
-                // socket thread too), and splitting would only add handoffs and a spinning helper.
-                let width = request.othersInFlight > 0 || load.isBusy ? 1 : nil
-                response = try await Parallel.$taskWidth.withValue(width) { try await handler(request) }
+                response = try await handler(request)
             } catch {
                 response = failure(error)
             }
@@ -169,6 +165,12 @@ public final class Service: Sendable {
 }
 
 extension Service {
+    /// Whether the server is busy as `request` is handled: other requests in flight, or the
+    /// process averaging more than a core. A one-vector request then computes on one core.
+    func isBusy(_ request: HTTPRequest) -> Bool {
+        request.othersInFlight > 0 || load.isBusy
+    }
+
     /// The native answer to a thrown error: its own status for an `APIError`, else a 500.
     @Sendable static func nativeFailure(_ error: any Error) -> HTTPResponse {
         (error as? APIError ?? APIError.internalError("\(error)")).response()

@@ -45,6 +45,19 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("one vector gives the same bits on one core as across the cores (a busy server uses one)",
+          arguments: ["fashion-mnist", "fashion-mnist-vae"])
+    func oneRowBitsDoNotDependOnWidth(preset: String) throws {
+        let model = try Autoencoder<Float>(architecture: Architecture.preset(named: preset)!, seed: 7)
+        var g = RandomGenerator(seed: 8)
+        let row = Matrix<Float>(rows: 1, columns: 784, values: (0..<784).map { _ in Float(g.nextUniform()) })
+        let wide = Parallel.$taskWidth.withValue(2) { model.reconstruct(row) }
+        let narrow = Parallel.$taskWidth.withValue(1) { model.reconstruct(row) }
+        #expect(wide.reconstruction == narrow.reconstruction)
+        #expect(wide.errors == narrow.errors)
+        #expect(Parallel.$taskWidth.withValue(2) { model.encode(row).latent } == Parallel.$taskWidth.withValue(1) { model.encode(row).latent })
+    }
+
     private func expectClose(_ a: [Float], _ b: [Float]) throws {
         try #require(a.count == b.count)
         // gemv and gemm sum 512–784 products in different orders: float32 rounding, no more.

@@ -10,7 +10,7 @@ extension Service {
         route(&router, .post, "/encode") { [self] request in
             let (body, served) = try parse(request, batchKey: "vectors", singleKey: "vector")
             try checkWidth(body, expected: served.architecture.inputDimension, served: served)
-            let result = await batcher.run(.encode, served, matrix(body.rows))
+            let result = await batcher.run(.encode, served, matrix(body.rows), busy: isBusy(request))
             guard let latent = result.latent else { throw APIError.internalError("encode produced no latent") }
             let logVariance = result.logVariance
             var out = JSONObjectWriter(capacity: latent.count * 12 + 64)
@@ -28,7 +28,7 @@ extension Service {
         route(&router, .post, "/decode") { [self] request in
             let (body, served) = try parse(request, batchKey: "latents", singleKey: "latent")
             try checkWidth(body, expected: served.architecture.latentDimension, served: served)
-            let result = await batcher.run(.decode, served, matrix(body.rows))
+            let result = await batcher.run(.decode, served, matrix(body.rows), busy: isBusy(request))
             guard let output = result.reconstruction else { throw APIError.internalError("decode produced no output") }
             var out = JSONObjectWriter(capacity: output.count * 12 + 64)
             if body.single {
@@ -43,7 +43,7 @@ extension Service {
         route(&router, .post, "/reconstruct") { [self] request in
             let (body, served) = try parse(request, batchKey: "vectors", singleKey: "vector")
             try checkWidth(body, expected: served.architecture.inputDimension, served: served)
-            let result = await batcher.run(.reconstruct, served, matrix(body.rows))
+            let result = await batcher.run(.reconstruct, served, matrix(body.rows), busy: isBusy(request))
             guard let output = result.reconstruction else { throw APIError.internalError("reconstruct produced no output") }
             let errors = result.errors
             var out = JSONObjectWriter(capacity: output.count * 12 + 64)

@@ -172,7 +172,8 @@ extension Service {
         let operation: BatchOperation = model.isDecoder ? .decode
             : names.isDisjoint(with: ["reconstruction", "reconstruction_error"]) ? .encode : .reconstruct
         let rows = input.shape[0]
-        let result = await batcher.run(operation, model.served, Matrix(rows: rows, columns: width, values: input.values))
+        let result = await batcher.run(operation, model.served, Matrix(rows: rows, columns: width, values: input.values),
+                                       busy: isBusy(request))
         metrics.vectorsServed(rows, operation: operation.rawValue)
 
         var outputs: [OIPOutputTensor] = []
