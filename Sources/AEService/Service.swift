@@ -23,8 +23,6 @@ public final class Service: Sendable {
     let batcher: DynamicBatcher
     let logger: Logger
     private let drainingFlag = Atomic<Bool>(false)
-    /// When requests last finished, for pacing training.
-    let activity = RequestActivity()
     /// Whether the process is busy: a request's math then stays on one core.
     let load = ProcessLoad()
     /// The open /train-job/{id}/events streams, ended when the service drains.
@@ -62,7 +60,6 @@ public final class Service: Sendable {
             settings.concurrency = configuration.training.concurrency
             settings.maxInlineVectors = configuration.training.maxInlineVectors
             settings.threads = configuration.training.threads
-            settings.isServing = { [activity] in activity.isRecent }
             settings.maxParameters = configuration.training.maxParameters
             settings.maxEpochs = configuration.training.maxEpochs
             settings.dataRoots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
@@ -147,7 +144,6 @@ public final class Service: Sendable {
                failure: @escaping @Sendable (any Error) -> HTTPResponse = Service.nativeFailure,
                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
-        let activity = self.activity
         router.add(method, pattern) { request in
             let start = ContinuousClock.now
             var response: HTTPResponse
@@ -156,7 +152,6 @@ public final class Service: Sendable {
             } catch {
                 response = failure(error)
             }
-            activity.touch()
             metrics.recordRequest(route: pattern, method: method.rawValue, status: response.status.code,
                                   duration: ContinuousClock.now - start)
             return response
@@ -198,17 +193,3 @@ func jsonResponse(_ body: [UInt8], status: HTTPStatus = .ok, headers: HTTPHeader
     return HTTPResponse(status: status, headers: headers, body: body)
 }
 
-/// When the service last answered a request: training paces itself while requests flow.
-final class RequestActivity: Sendable {
-    private let last = Atomic<UInt64>(0)
-
-    /// Notes that a request finished now.
-    func touch() {
-        last.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
-    }
-
-    /// Whether a request finished in the last 100 ms.
-    var isRecent: Bool {
-        DispatchTime.now().uptimeNanoseconds &- last.load(ordering: .relaxed) < 100_000_000
-    }
-}

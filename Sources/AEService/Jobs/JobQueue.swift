@@ -32,11 +32,6 @@ public struct JobQueueSettings: Sendable {
     public var trainingNice: Int32 = 10
     /// Cores one training job's math is split over (fewer than inference gets).
     public var threads: Int = 1
-    /// True while requests are being served: training then pauses between batches for as long
-    /// as each batch took, leaving half a core idle. On the 2-core VM this was measured on, any
-    /// background work that fills both cores (even a SCHED_IDLE busy loop) raised the p99 of
-    /// one-vector requests from 0.4 to 3–4 ms.
-    public var isServing: @Sendable () -> Bool = { false }
 
     /// Defaults.
     public init() {}
@@ -205,6 +200,8 @@ public final class JobQueue: @unchecked Sendable {
         var parameters = sched_param(sched_priority: 0)
         let schedIdle: Int32 = 5  // SCHED_IDLE from <sched.h>, which Glibc does not export to Swift
         _ = pthread_setschedparam(pthread_self(), schedIdle, &parameters)
+        // SCHED_IDLE alone did not keep request threads from waiting for this core (YieldTimer).
+        let yielder = YieldTimer()
         while true {
             let next: String? = lock.withLock {
                 while pending.isEmpty && !stopping { lock.wait() }
@@ -213,7 +210,7 @@ public final class JobQueue: @unchecked Sendable {
                 return pending.removeFirst()
             }
             guard let id = next else { return }
-            train(id)
+            train(id, yielder: yielder)
             lock.withLock {
                 running -= 1
                 lock.broadcast()
@@ -221,31 +218,32 @@ public final class JobQueue: @unchecked Sendable {
         }
     }
 
-    private func train(_ id: String) {
+    private func train(_ id: String, yielder: YieldTimer) {
         guard var job = lock.withLock({ jobs[id] }) else { return }
         job.state = .running
         job.startedAt = Date()
         update(job)
         do {
             var trainer = try makeTrainer(for: job)
-            var batchStart = ContinuousClock.now
             let epochs = job.request.training.epochs
             // The job's products use `threads` cores, whatever inference is given.
-            let result = try Parallel.$taskWidth.withValue(settings.threads) { try trainer.run(
+            // The yield timer runs during the math only: its signal must not cut I/O short.
+            let result = try yielder.armed { try Parallel.$taskWidth.withValue(settings.threads) { try trainer.run(
                 onEpoch: { [self] record, state in
-                    try store.saveState(state, jobID: id)
-                    job.history = state.history
-                    job.progress = JobProgress(
-                        epoch: record.epoch, epochs: epochs, samplesPerSecond: record.samplesPerSecond,
-                        trainLoss: record.trainLoss, validationLoss: record.validationLoss,
-                        etaSeconds: Double(epochs - record.epoch) * record.seconds)
-                    update(job)
+                    try yielder.disarmed {
+                        try store.saveState(state, jobID: id)
+                        job.history = state.history
+                        job.progress = JobProgress(
+                            epoch: record.epoch, epochs: epochs, samplesPerSecond: record.samplesPerSecond,
+                            trainLoss: record.trainLoss, validationLoss: record.validationLoss,
+                            etaSeconds: Double(epochs - record.epoch) * record.seconds)
+                        update(job)
+                    }
                     notify(.epoch(job, record))
                 },
                 isCancelled: { [self] in
-                    pace(&batchStart)
-                    return lock.withLock { stopping || cancelRequested.contains(id) }
-                }) }
+                    lock.withLock { stopping || cancelRequested.contains(id) }
+                }) } }
             let last = result.history.last
             let metadata = CheckpointMetadata(
                 dataset: job.request.dataset.path ?? "inline", epochs: result.history.count,
@@ -268,19 +266,6 @@ public final class JobQueue: @unchecked Sendable {
             job.error = "\(error)"
             finish(&job, .failed)
         }
-    }
-
-    /// Called between batches: while requests are being served, sleeps as long as the batch
-    /// since `batchStart` took (a 50 % duty cycle), then restarts the clock.
-    private func pace(_ batchStart: inout ContinuousClock.Instant) {
-        let now = ContinuousClock.now
-        if settings.isServing() {
-            let worked = now - batchStart
-            let (seconds, attoseconds) = worked.components
-            let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-            if microseconds > 0 { usleep(UInt32(min(microseconds, 200_000))) }
-        }
-        batchStart = ContinuousClock.now
     }
 
     private func makeTrainer(for job: TrainingJob) throws -> Trainer {

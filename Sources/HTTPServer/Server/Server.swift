@@ -225,8 +225,10 @@ final class ServerCore: @unchecked Sendable {
             let wire = ResponseSerializer.response(
                 status: response.status, headers: response.headers, body: bytes, keepAlive: keepAlive,
                 requestVersion: head.version, isHead: isHead, date: dateCache.current())
-            loop.execute { [keepAlive] in connection.responseReady(wire, keepAlive: keepAlive, complete: true) }
+            // Logged before the response is handed over: once the client has it, a shutdown may
+            // end the process before this thread runs again, and the line would be lost.
             log(request, status: response.status.code, bytes: isHead ? 0 : bytes.count, received: received)
+            loop.execute { [keepAlive] in connection.responseReady(wire, keepAlive: keepAlive, complete: true) }
 
         case .stream(let produce):
             // RFC 9112 §7.1: chunked only for HTTP/1.1; an HTTP/1.0 body ends at close.
@@ -238,8 +240,8 @@ final class ServerCore: @unchecked Sendable {
                 framing: response.status.forbidsBody ? .noBody : (chunked ? .chunked : .closeDelimited),
                 keepAlive: keepAlive, requestVersion: head.version, date: dateCache.current(), into: &wire)
             if isHead || response.status.forbidsBody {
-                loop.execute { [wire, keepAlive] in connection.responseReady(wire, keepAlive: keepAlive, complete: true) }
                 log(request, status: response.status.code, bytes: 0, received: received)
+                loop.execute { [wire, keepAlive] in connection.responseReady(wire, keepAlive: keepAlive, complete: true) }
                 return
             }
             loop.execute { [wire, keepAlive] in connection.responseReady(wire, keepAlive: keepAlive, complete: false) }
