@@ -65,5 +65,5 @@ done
 table " (training)"
 curl -sf -X DELETE "http://127.0.0.1:$port/train-job/$job" > /dev/null
 echo
-echo "training job during the second half: 784-512-128-32 autoencoder on Fashion-MNIST, training.threads 1 at nice 10"
+echo "training job during the second half: 784-512-128-32 autoencoder on Fashion-MNIST, training.threads 1, SCHED_IDLE, yielding its core every 100 µs"
 echo "server resident memory after the runs: $(rss); peak: $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$pid/status")"

@@ -63,17 +63,12 @@ final class YieldTimer {
         if case .some(let timer) = timer { timer_delete(timer) }
     }
 
-    /// Runs `body` with the periodic signal on.
+    /// Runs `body` with the periodic signal on. The handler is installed with SA_RESTART, and
+    /// reads and writes of regular files are not interrupted by signals, so the job's file I/O
+    /// runs unchanged; nothing in it sleeps in a call a signal would cut short.
     func armed<R>(_ body: () throws -> R) rethrows -> R {
         set(microseconds: interval)
         defer { set(microseconds: 0) }
-        return try body()
-    }
-
-    /// Runs `body` with the signal off (file I/O that a signal could cut short).
-    func disarmed<R>(_ body: () throws -> R) rethrows -> R {
-        set(microseconds: 0)
-        defer { set(microseconds: interval) }
         return try body()
     }
 
