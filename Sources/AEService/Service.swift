@@ -130,6 +130,13 @@ public final class Service: Sendable {
             let code = status.code == 404 ? "not_found" : status.code == 405 ? "method_not_allowed" : "http_\(status.code)"
             return APIError(status.code, code, message.trimmingCharacters(in: .whitespacesAndNewlines)).response()
         }
+        let metrics = self.metrics
+        router.onUnmatched = { request, status, duration in
+            // One label value for every unknown path, and the standard methods by name, so a
+            // client sending random paths or methods cannot grow the metrics without bound.
+            let method = Self.standardMethods.contains(request.method) ? request.method.rawValue : "other"
+            metrics.recordRequest(route: "unmatched", method: method, status: status.code, duration: duration)
+        }
         addInferenceRoutes(to: &router)
         addModelRoutes(to: &router)
         addTrainingRoutes(to: &router)
@@ -165,6 +172,9 @@ extension Service {
     func isBusy(_ request: HTTPRequest) -> Bool {
         request.othersInFlight > 0 || load.isBusy
     }
+
+    /// Methods counted by name when a request matches no route.
+    static let standardMethods: Set<HTTPMethod> = [.get, .head, .post, .put, .patch, .delete, .options]
 
     /// The native answer to a thrown error: its own status for an `APIError`, else a 500.
     @Sendable static func nativeFailure(_ error: any Error) -> HTTPResponse {

@@ -101,14 +101,18 @@ struct ObservabilityTests {
         let missing = try live.get("/nope", headers: [("X-Request-Id", "trace-404")])
         let wrongMethod = try live.get("/encode", headers: [("X-Request-Id", "trace-405")])
         #expect(missing.status == 404 && wrongMethod.status == 405)
-        // Known gap: these answers come from HTTPServer's Router.errorResponse, which sees
-        // neither the request nor its id, so the service cannot echo or count them.
+        let odd = try live.request("BREW", "/coffee")
+        #expect(odd.status == 404)
         let metrics = try live.get("/metrics").text
         #expect(missing.header("X-Request-Id") == "trace-404")
         #expect(wrongMethod.header("X-Request-Id") == "trace-405")
-        withKnownIssue("router-level 404/405 are not in /metrics: they match no route to label") {
-            #expect(metrics.contains("status=\"404\""))
-        }
+        let counted = metrics.split(separator: "\n").filter { $0.hasPrefix("aeserve_http_requests_total{") }
+        func count(_ labels: [String]) -> Bool { counted.contains { line in labels.allSatisfy { line.contains($0) } } }
+        #expect(count(["route=\"unmatched\"", "method=\"GET\"", "status=\"404\""]))
+        #expect(count(["route=\"unmatched\"", "method=\"GET\"", "status=\"405\""]))
+        // An unknown method gets one label value, so random methods cannot grow the metrics.
+        #expect(count(["route=\"unmatched\"", "method=\"other\"", "status=\"404\""]))
+        #expect(!metrics.contains("BREW"))
     }
 
     @Test("/healthz answers ok; /openapi.json is the repository's OpenAPI 3.1 document")

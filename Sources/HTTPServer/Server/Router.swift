@@ -36,6 +36,11 @@ public struct Router: Sendable {
         .text(message + "\n", status: status)
     }
 
+    /// Told of every request that matched no route (404) or no method of its route (405),
+    /// with the answer's status and how long routing took: such requests reach no handler,
+    /// so this is where an application counts them.
+    public var onUnmatched: @Sendable (HTTPRequest, HTTPStatus, Duration) -> Void = { _, _, _ in }
+
     /// Every registered method and pattern, in the order added (for documentation checks).
     public private(set) var routes: [(method: HTTPMethod, pattern: String)] = []
 
@@ -95,6 +100,7 @@ public struct Router: Sendable {
 
     /// Routes `request` and runs its handler; 404, 405 and thrown errors become responses.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let start = ContinuousClock.now
         switch match(method: request.method, path: request.path) {
         case .found(let handler, let parameters):
             var request = request
@@ -105,11 +111,14 @@ public struct Router: Sendable {
                 return errorResponse(.internalServerError, "internal server error", request.path)
             }
         case .notFound:
-            return errorResponse(.notFound, "no route for \(request.path)", request.path)
+            let response = errorResponse(.notFound, "no route for \(request.path)", request.path)
+            onUnmatched(request, response.status, ContinuousClock.now - start)
+            return response
         case .methodNotAllowed(let allowed):
             var response = errorResponse(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)", request.path)
             // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
             response.headers.set("Allow", allowed.map(\.rawValue).joined(separator: ", "))
+            onUnmatched(request, response.status, ContinuousClock.now - start)
             return response
         }
     }
