@@ -29,7 +29,8 @@ final class ServeProcess {
         }
         let portFile = folder.appendingPathComponent("port-\(UUID().uuidString)")
         logURL = folder.appendingPathComponent("serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: logURL.path, contents: nil),
+                     "could not create the log file \(logURL.path)", sourceLocation: sourceLocation)
         process.executableURL = binary
         process.arguments = [
             "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile.path,
