@@ -93,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "aeserve")
         logger.info("configuration", metadata: ["file": "\(file ?? "none")", "settings": "\(settings.redactedDescription)"])
         let runner = ServiceRunner(service: try Service(configuration: settings, logger: logger))
+        runner.catchSignals()
         let port = try runner.start()
         if let portFile { try String(port).write(toFile: portFile, atomically: true, encoding: .utf8) }
         runner.runUntilSignalled()

@@ -39,6 +39,12 @@ public struct ServiceRunner {
         server = Server(configuration: http, router: service.makeRouter())
     }
 
+    /// Catches SIGTERM and SIGINT for `runUntilSignalled`; call it before `start` (see
+    /// `Server.catchSignals`).
+    public func catchSignals() {
+        server.catchSignals()
+    }
+
     /// Starts the service and the server; returns the bound port.
     public func start() throws -> Int {
         try service.start()

@@ -43,6 +43,7 @@ router.add(.get, "/slow") { request in
 }
 
 let server = Server(configuration: configuration, router: router)
+server.catchSignals()
 do {
     let port = try server.start()
     FileHandle.standardOutput.write(Data("listening on \(port)\n".utf8))

@@ -11,12 +11,14 @@ import Synchronization
 /// var router = Router()
 /// router.add(.get, "/ping") { _ in .text("pong") }
 /// let server = Server(configuration: Configuration(port: 0), router: router)
+/// server.catchSignals()          // before start: see catchSignals
 /// let port = try server.start()
 /// server.runUntilSignalled()     // SIGTERM/SIGINT: drain, then return
 /// ```
 public final class Server: Sendable {
     private let core: ServerCore
     private let lifecycle = Mutex<Lifecycle>(.created)
+    private let signalWatch = Mutex<SignalWatch?>(nil)
 
     private enum Lifecycle {
         case created, running, stopping, stopped
@@ -101,26 +103,45 @@ public final class Server: Sendable {
         core.stopped.signal()
     }
 
-    /// Blocks until one of `signals` arrives, then shuts down gracefully and returns (so the
-    /// program can exit 0). The signals' default actions are disabled while it waits.
-    /// `whenSignalled` runs first, before the drain (e.g. to report not-ready).
+    /// Starts catching `signals` (their default actions are disabled) for `runUntilSignalled`.
+    /// Call it before `start`: Dispatch opens descriptors for its signal sources, and a server
+    /// already accepting a flood of connections may have none left (libdispatch then stops
+    /// the process, as a test with 40 descriptors and 60 clients found).
+    public func catchSignals(_ signals: [Int32] = [SIGTERM, SIGINT]) {
+        signalWatch.withLock { watch in
+            guard watch == nil else { return }
+            let received = DispatchSemaphore(value: 0)
+            let queue = DispatchQueue(label: "http-signals")
+            var sources: [DispatchSourceSignal] = []
+            for number in signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { received.signal() }
+                source.resume()
+                sources.append(source)
+            }
+            watch = SignalWatch(received: received, sources: sources)
+        }
+    }
+
+    /// Blocks until one of the caught signals arrives (`signals`, caught now unless
+    /// `catchSignals` ran first), then shuts down gracefully and returns (so the program can
+    /// exit 0). `whenSignalled` runs first, before the drain (e.g. to report not-ready).
     public func runUntilSignalled(_ signals: [Int32] = [SIGTERM, SIGINT], drainTimeout: Duration = .seconds(10),
                                   whenSignalled: () -> Void = {}) {
-        let received = DispatchSemaphore(value: 0)
-        let queue = DispatchQueue(label: "http-signals")
-        var sources: [DispatchSourceSignal] = []
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { received.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        received.wait()
+        catchSignals(signals)
+        guard let watch = signalWatch.withLock({ $0 }) else { return }
+        watch.received.wait()
         whenSignalled()
         shutdown(drainTimeout: drainTimeout)
-        for source in sources { source.cancel() }
+        for source in watch.sources { source.cancel() }
     }
+}
+
+/// The signal sources `catchSignals` set up, and the semaphore their handlers signal.
+struct SignalWatch: @unchecked Sendable {
+    let received: DispatchSemaphore
+    let sources: [DispatchSourceSignal]
 }
 
 /// What the loops and connections share: configuration, router, counters, TLS context.
