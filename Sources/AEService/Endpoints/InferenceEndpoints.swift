@@ -8,9 +8,8 @@ import HTTPServer
 extension Service {
     func addInferenceRoutes(to router: inout Router) {
         route(&router, .post, "/encode") { [self] request in
-            let (body, served) = try parse(request, batchKey: "vectors", singleKey: "vector")
-            try checkWidth(body, expected: served.architecture.inputDimension, served: served)
-            let result = await batcher.run(.encode, served, matrix(body.rows), busy: isBusy(request))
+            let (body, served, result) = try await infer(.encode, request, batchKey: "vectors", singleKey: "vector",
+                                                         width: \.inputDimension)
             guard let latent = result.latent else { throw APIError.internalError("encode produced no latent") }
             let logVariance = result.logVariance
             var out = JSONObjectWriter(capacity: latent.count * 12 + 64)
@@ -26,9 +25,8 @@ extension Service {
             return jsonResponse(out.finish())
         }
         route(&router, .post, "/decode") { [self] request in
-            let (body, served) = try parse(request, batchKey: "latents", singleKey: "latent")
-            try checkWidth(body, expected: served.architecture.latentDimension, served: served)
-            let result = await batcher.run(.decode, served, matrix(body.rows), busy: isBusy(request))
+            let (body, served, result) = try await infer(.decode, request, batchKey: "latents", singleKey: "latent",
+                                                         width: \.latentDimension)
             guard let output = result.reconstruction else { throw APIError.internalError("decode produced no output") }
             var out = JSONObjectWriter(capacity: output.count * 12 + 64)
             if body.single {
@@ -41,9 +39,8 @@ extension Service {
             return jsonResponse(out.finish())
         }
         route(&router, .post, "/reconstruct") { [self] request in
-            let (body, served) = try parse(request, batchKey: "vectors", singleKey: "vector")
-            try checkWidth(body, expected: served.architecture.inputDimension, served: served)
-            let result = await batcher.run(.reconstruct, served, matrix(body.rows), busy: isBusy(request))
+            let (body, served, result) = try await infer(.reconstruct, request, batchKey: "vectors", singleKey: "vector",
+                                                         width: \.inputDimension)
             guard let output = result.reconstruction else { throw APIError.internalError("reconstruct produced no output") }
             let errors = result.errors
             var out = JSONObjectWriter(capacity: output.count * 12 + 64)
@@ -77,6 +74,17 @@ extension Service {
             metrics.vectorsServed(count, operation: "sample")
             return jsonResponse(out.finish())
         }
+    }
+
+    /// Parses a native inference body (`batchKey` or `singleKey`), checks that its rows are
+    /// `width` of the served architecture wide, and runs `operation` on them.
+    private func infer(_ operation: BatchOperation, _ request: HTTPRequest, batchKey: String, singleKey: String,
+                       width: (Architecture) -> Int) async throws
+        -> (body: InferenceRequest, served: ServedModel, result: BatchOutput)
+    {
+        let (body, served) = try parse(request, batchKey: batchKey, singleKey: singleKey)
+        try checkWidth(body, expected: width(served.architecture), served: served)
+        return (body, served, await batcher.run(operation, served, matrix(body.rows), busy: isBusy(request)))
     }
 
     /// The body and the model version it asks for.
