@@ -46,7 +46,7 @@ public enum Gemm {
                                         columns: transposingB ? k : cols.count, alpha: alpha, a: matrix, lda: ldb,
                                         x: a, beta: beta, y: c + cols.lowerBound)
                         }
-                    } else if m >= 8 * blockRows || blocks == 1 {
+                    } else if m >= rowSplitMinimum || blocks == 1 {
                         Parallel.forEachBlock(m, blocks: blocks, minimum: blockRows) { rows in
                             let aBlock = transposingA ? a + rows.lowerBound : a + rows.lowerBound * lda
                             Scalar.gemm(transposeA: transposingA, transposeB: transposingB, m: rows.count, n: n, k: k,
@@ -71,4 +71,7 @@ public enum Gemm {
     static let parallelWork = 1 << 18
     /// The fewest rows worth a block of their own.
     static let blockRows = 16
+    /// Products with fewer rows split the columns of op(b) instead: every row block packs all
+    /// of op(b), a column block only its share (32-row inference products: 67k → 79k rows/s).
+    static let rowSplitMinimum = 128
 }

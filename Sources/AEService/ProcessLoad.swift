@@ -1,6 +1,6 @@
 // Whether the process already keeps more than a core busy, from the process CPU clock sampled
-// every few milliseconds. One request's math is split over the cores only when it is not: on
-// a busy server the other cores are serving other requests (and the socket thread), and a
+// every few milliseconds. A one-vector request's math is split over the cores only when it is
+// not: on a busy server the other cores are serving other requests (and the socket thread), and a
 // split then costs throughput (one-vector /reconstruct at 64 connections on 2 cores: 14,500
 // requests/s split, 19,500 on one core each) for a latency gain nobody sees.
 import Foundation

@@ -92,8 +92,8 @@ final class DynamicBatcher: Sendable {
     }
 
     /// Runs `operation` of `served` on `input` (`[rows, width]`), merged with concurrent
-    /// requests when batching is on. `busy` (other requests in flight) keeps a one-vector
-    /// request that runs alone on one core.
+    /// requests when batching is on. `busy` (`Service.isBusy`) keeps a one-vector request that
+    /// runs on its own on one core.
     func run(_ operation: BatchOperation, _ served: ServedModel, _ input: Matrix<Float>, busy: Bool = false) async -> BatchOutput {
         guard settings.enabled else { return Self.computeAlone(operation, served.model, input, busy: busy) }
         guard input.rows < settings.maxBatch else {

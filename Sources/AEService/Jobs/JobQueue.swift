@@ -192,10 +192,10 @@ public final class JobQueue: @unchecked Sendable {
     // MARK: - Workers
 
     private func workLoop() {
-        // Train at a lower priority than the threads serving requests: SCHED_IDLE runs only when
-        // no request thread wants the core (a nice value alone still took time slices of several
-        // milliseconds from requests); the nice value covers systems that refuse SCHED_IDLE.
-        // On Linux, PRIO_PROCESS with who = 0 applies to the calling thread only (setpriority(2), BUGS).
+        // Train at a lower priority than the threads serving requests: SCHED_IDLE (a nice value
+        // alone took time slices of several milliseconds from requests); the nice value covers
+        // systems that refuse SCHED_IDLE. On Linux, PRIO_PROCESS with who = 0 applies to the
+        // calling thread only (setpriority(2), BUGS).
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, settings.trainingNice)
         var parameters = sched_param(sched_priority: 0)
         let schedIdle: Int32 = 5  // SCHED_IDLE from <sched.h>, which Glibc does not export to Swift
