@@ -1,5 +1,15 @@
 # Shared pieces of the wrk benchmarks (bench-http.sh, bench-service.sh, bench-oip.sh); sourced.
-# Callers set $work (a temporary folder) before using these.
+# Callers set $work (a temporary folder) before using these, or call serve_prelude.
+
+# serve_prelude: for a script that serves $bin with start_server — checks that wrk and $bin
+# exist, makes $work, and on exit ends the server and removes $work.
+serve_prelude() {
+  command -v wrk >/dev/null || { echo "wrk is missing: run scripts/bootstrap.sh" >&2; exit 1; }
+  [ -x "$bin" ] || { echo "no binary at $bin; run make build" >&2; exit 1; }
+  work=$(mktemp -d)
+  pid=
+  trap 'stop_server; rm -rf "$work"' EXIT
+}
 
 # post_script NAME BODY-FILE [HEADER VALUE]...: writes $work/NAME.lua, a wrk script that POSTs
 # the file's bytes (Content-Type application/json unless other headers are given).

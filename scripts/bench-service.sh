@@ -8,13 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-8}
 bin=${AESERVE_BIN:-.build/release/aeserve}
-command -v wrk >/dev/null || { echo "wrk is missing: run scripts/bootstrap.sh" >&2; exit 1; }
-[ -x "$bin" ] || { echo "no binary at $bin; run make build" >&2; exit 1; }
-
-work=$(mktemp -d)
-pid=
 . scripts/bench-lib.sh
-trap 'stop_server; rm -rf "$work"' EXIT
+serve_prelude
 fashion_bodies
 python3 - "$work" <<'PY'
 import json, sys

@@ -6,10 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${AESERVE_BIN:-.build/release/aeserve}
-work=$(mktemp -d)
-pid=
 . scripts/bench-lib.sh
-trap 'stop_server; rm -rf "$work"' EXIT
+serve_prelude
 fashion_bodies
 post_script one "$work/one.json"
 start_server
