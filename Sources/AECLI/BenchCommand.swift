@@ -47,8 +47,20 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds spent on each sgemm and inference measurement.")
     var seconds: Double = 1
 
-    /// The matrix size of the sgemm ceiling and the inference batch sizes measured.
+    @Option(help: "Inference batch sizes to measure, comma-separated (e.g. 1,2,4,8,16 to choose a max_batch).",
+            transform: BenchCommand.parseBatches)
+    var batches: [Int] = BenchCommand.inferenceBatches
+
+    /// The matrix size of the sgemm ceiling and the default inference batch sizes.
     static let sgemmSize = 1024, inferenceBatches = [1, 32, 1024], trainingBatch = 256
+
+    static func parseBatches(_ text: String) throws -> [Int] {
+        let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--batches takes positive whole numbers separated by commas, got '\(text)'")
+        }
+        return sizes.compactMap { $0 }
+    }
 
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -72,8 +84,8 @@ struct BenchCommand: ParsableCommand {
                                         batchSize: Self.trainingBatch, epochs: epochs, threads: threads))
             case .encode, .reconstruct:
                 let kind: Bench.Inference = item == .encode ? .encode : .reconstruct
-                let data = try loadData(limit: Self.inferenceBatches.max() ?? 1)
-                try Bench.inference(kind, model: try inferenceModel(), data: data, batches: Self.inferenceBatches,
+                let data = try loadData(limit: batches.max() ?? 1)
+                try Bench.inference(kind, model: try inferenceModel(), data: data, batches: batches,
                                     threads: threads, seconds: seconds, report: emit)
             }
         }

@@ -3,8 +3,8 @@
 // OpenBLAS runs single-threaded and this wrapper splits large products into row (or column)
 // blocks, one single-threaded call per core. Measured on the 2-core machine: the small layers
 // of an autoencoder (128×32, 32×128) reach 2–4× OpenBLAS 0.3.21's own threading, and
-// concurrent requests no longer contend for one BLAS thread pool. One-row products go to gemv,
-// which OpenBLAS runs ~5× faster than a one-row gemm.
+// concurrent requests no longer contend for one BLAS thread pool. Products of fewer than 8 rows
+// go to gemv, a row at a time: OpenBLAS runs a one-row gemm ~5× slower than a gemv.
 
 /// Matrix products on `Matrix`, row-major, through BLAS.
 public enum Gemm {
@@ -38,13 +38,17 @@ public enum Gemm {
                 c.storage.withUnsafeMutableBufferPointer { pc in
                     let (a, b, c) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
                     let blocks = Parallel.width > 1 && m * n * k >= parallelWork ? Parallel.width : 1
-                    if m == 1 {
-                        // y[1, n] = op(a)·op(b) is op(b)ᵀ·x: one gemv, split over output columns.
+                    if m == 1 || (m < gemvRowsBelow && !transposingA) {
+                        // Row i of c = op(a)[i]·op(b) is op(b)ᵀ·x: one gemv per row, split over
+                        // output columns. A gemm packs all of op(b) whatever its height, which for
+                        // 2–6 rows costs more than reading op(b) once per row.
                         Parallel.forEachBlock(n, blocks: blocks, minimum: 64) { cols in
                             let matrix = transposingB ? b + cols.lowerBound * ldb : b + cols.lowerBound
-                            Scalar.gemv(transpose: !transposingB, rows: transposingB ? cols.count : k,
-                                        columns: transposingB ? k : cols.count, alpha: alpha, a: matrix, lda: ldb,
-                                        x: a, beta: beta, y: c + cols.lowerBound)
+                            for row in 0 ..< m {
+                                Scalar.gemv(transpose: !transposingB, rows: transposingB ? cols.count : k,
+                                            columns: transposingB ? k : cols.count, alpha: alpha, a: matrix, lda: ldb,
+                                            x: a + row * lda, beta: beta, y: c + row * ldc + cols.lowerBound)
+                            }
                         }
                     } else if m >= rowSplitMinimum || blocks == 1 {
                         Parallel.forEachBlock(m, blocks: blocks, minimum: blockRows) { rows in
@@ -69,6 +73,10 @@ public enum Gemm {
 
     /// Products with fewer multiply-adds than this run on one core: splitting costs more.
     static let parallelWork = 1 << 18
+    /// Products with fewer rows run as one gemv per row. Reconstructing with the bundled
+    /// fashion-mnist model on one core (`aeserve bench --batches`): 40 µs a row alone, 107 µs a
+    /// row as a 2-row gemm, 48–49 at 4–6 rows, 33 at 8.
+    public static let gemvRowsBelow = 8
     /// The fewest rows worth a block of their own.
     static let blockRows = 16
     /// Products with fewer rows split the columns of op(b) instead: every row block packs all

@@ -5,7 +5,7 @@ import Testing
     @Test("bench --help lists every option with its help")
     func helpListsEveryOption() {
         let help = AEServeCommand.helpMessage(for: BenchCommand.self)
-        for option in ["--only", "--json", "--threads", "--model", "--dataset", "--train-samples", "--epochs", "--seconds"] {
+        for option in ["--only", "--json", "--threads", "--model", "--dataset", "--train-samples", "--epochs", "--seconds", "--batches"] {
             #expect(help.contains(option), "bench --help does not mention \(option)")
         }
         for item in BenchItem.allCases { #expect(help.contains(item.rawValue)) }
@@ -21,13 +21,14 @@ import Testing
         #expect(command.trainSamples == 10240)
         #expect(command.epochs == 4)
         #expect(command.seconds == 1)
+        #expect(command.batches == [1, 32, 1024])
     }
 
     @Test("every option is parsed into its field")
     func optionsAreParsed() throws {
         let command = try BenchCommand.parse([
             "--only", "reconstruct", "--json", "--threads", "1", "--model", "models/fashion-mnist",
-            "--train-samples", "60000", "--epochs", "1", "--seconds", "0.5",
+            "--train-samples", "60000", "--epochs", "1", "--seconds", "0.5", "--batches", "1, 2,8",
         ])
         #expect(command.only == .reconstruct)
         #expect(command.json)
@@ -36,6 +37,7 @@ import Testing
         #expect(command.trainSamples == 60000)
         #expect(command.epochs == 1)
         #expect(command.seconds == 0.5)
+        #expect(command.batches == [1, 2, 8])
     }
 
     @Test("an unknown --only item is refused")
@@ -46,7 +48,9 @@ import Testing
     @Test("non-positive counts and durations are refused with the option's name")
     func badNumbersAreRefused() {
         for (arguments, option) in [(["--threads", "0"], "--threads"), (["--train-samples", "0"], "--train-samples"),
-                                    (["--epochs", "0"], "--epochs"), (["--seconds", "0"], "--seconds")] {
+                                    (["--epochs", "0"], "--epochs"), (["--seconds", "0"], "--seconds"),
+                                    (["--batches", "4,0"], "--batches"), (["--batches", "1,x"], "--batches"),
+                                    (["--batches", "1,,2"], "--batches")] {
             do {
                 _ = try BenchCommand.parse(arguments)
                 Issue.record("\(arguments) was accepted")

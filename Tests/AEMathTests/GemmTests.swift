@@ -45,9 +45,10 @@ struct GemmTests {
           arguments: [(false, false), (true, false), (false, true), (true, true)])
     func splitProducts(transposeA: Bool, transposeB: Bool) {
         var g = RandomGenerator(seed: 5)
-        // (1, 700, 600): one row → gemv split over columns; (300, 40, 50): split over rows;
-        // (20, 900, 30): too few rows → split over columns.
-        for (m, n, k) in [(1, 700, 600), (300, 40, 50), (20, 900, 30), (1, 3, 5)] {
+        // (1, 700, 600): one row → gemv split over columns; (5, 700, 600): under 8 rows → a gemv
+        // per row (a gemm when op(a) is transposed), split over columns; (300, 40, 50): split
+        // over rows; (20, 900, 30): too few rows → split over columns.
+        for (m, n, k) in [(1, 700, 600), (5, 700, 600), (7, 650, 300), (300, 40, 50), (20, 900, 30), (1, 3, 5)] {
             let a: Matrix<Float> = transposeA ? Self.random(k, m, &g) : Self.random(m, k, &g)
             let b: Matrix<Float> = transposeB ? Self.random(n, k, &g) : Self.random(k, n, &g)
             let c0: Matrix<Float> = Self.random(m, n, &g)
