@@ -53,7 +53,7 @@ run "/reconstruct 1 vector, batching on" /reconstruct one 1 _on
 run "OIP binary infer, 32 vectors, batching on" /v2/models/fashion-mnist/infer oip32 32 _on
 batches=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^aeserve_inference_batch_rows_(sum|count)/ {v[$1 ~ /sum/ ? "s" : "c"] = $2} END {if (v["c"] > 0) printf "%.1f", v["s"] / v["c"]}')
 echo
-echo "batching on (max_batch ${AESERVE_INFERENCE_DYNAMIC_BATCHING_MAX_BATCH:-64}, max_delay ${AESERVE_INFERENCE_DYNAMIC_BATCHING_MAX_DELAY_MICROSECONDS:-500} µs): /reconstruct requests/s $(awk -v a="$rps_one_on" -v b="$rps_one_off" 'BEGIN {printf "%.2f", a / b}')x off; mean rows per product $batches"
+echo "batching on (max_batch ${AESERVE_INFERENCE_DYNAMIC_BATCHING_MAX_BATCH:-64}, max_delay ${AESERVE_INFERENCE_DYNAMIC_BATCHING_MAX_DELAY_MICROSECONDS:-150} µs): /reconstruct requests/s $(awk -v a="$rps_one_on" -v b="$rps_one_off" 'BEGIN {printf "%.2f", a / b}')x off; mean rows per product $batches"
 stop_server
 start off
 echo

@@ -88,6 +88,40 @@ struct DynamicBatcherTests {
         #expect(sizes.withLock { $0 } == [1, 5])
     }
 
+    /// A request that too few others could join (its `company`, the requests in flight when
+    /// it came, plus its rows make under 8) runs at once instead of waiting out the delay;
+    /// with one more in flight it waits, and merges with another that waits too.
+    @Test func requestsWithLittleCompanyDoNotWait() async throws {
+        let served = try servedModel()
+        let sizes = Mutex<[Int]>([])
+        let delay = 30_000_000
+        let batcher = DynamicBatcher(settings: DynamicBatchingSettings(enabled: true, maxBatch: 64, maxDelayMicroseconds: delay)) { rows in
+            sizes.withLock { $0.append(rows) }
+        }
+        let vectors = smallVectors(count: 3, seed: 4)
+        let one = Matrix<Float>(rows: 1, columns: 8, values: vectors[0])
+        let three = Matrix<Float>(rows: 3, columns: 8, values: vectors.flatMap { $0 })
+        let clock = ContinuousClock()
+        let started = clock.now
+        let alone = await batcher.run(.reconstruct, served, one, company: 6)
+        let threeAlone = await batcher.run(.encode, served, three, company: 4)
+        #expect(clock.now - started < .microseconds(delay / 2), "a request with little company waited for the timer")
+        #expect(alone.reconstruction == served.model.reconstruct(one).reconstruction)
+        #expect(threeAlone.latent == served.model.encode(three).latent)
+        #expect(sizes.withLock { $0 } == [1, 3])
+
+        let merging = DynamicBatcher(settings: DynamicBatchingSettings(enabled: true, maxBatch: 64, maxDelayMicroseconds: 100_000)) { rows in
+            sizes.withLock { $0.append(rows) }
+        }
+        sizes.withLock { $0 = [] }
+        async let first = merging.run(.reconstruct, served, one, company: 7)
+        async let second = merging.run(.reconstruct, served, Matrix(rows: 1, columns: 8, values: vectors[1]), company: 7)
+        let (a, b) = await (first, second)
+        expectClose(a.reconstruction, served.model.reconstruct(one).reconstruction, "first")
+        expectClose(b.reconstruction, served.model.reconstruct(Matrix(rows: 1, columns: 8, values: vectors[1])).reconstruction, "second")
+        #expect(sizes.withLock { $0 } == [2])
+    }
+
     /// Off, the batcher calls the model directly and records no batches.
     @Test func disabledRunsEachRequestAlone() async throws {
         let served = try servedModel()

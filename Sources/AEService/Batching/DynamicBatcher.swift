@@ -13,9 +13,9 @@ public struct DynamicBatchingSettings: Sendable, Equatable {
     /// The most rows one merged product takes; a request with this many rows runs alone.
     public var maxBatch = 64
     /// How long the first request of a batch waits for others, in microseconds.
-    public var maxDelayMicroseconds = 500
+    public var maxDelayMicroseconds = 150
 
-    public init(enabled: Bool = false, maxBatch: Int = 64, maxDelayMicroseconds: Int = 500) {
+    public init(enabled: Bool = false, maxBatch: Int = 64, maxDelayMicroseconds: Int = 150) {
         self.enabled = enabled
         self.maxBatch = maxBatch
         self.maxDelayMicroseconds = maxDelayMicroseconds
@@ -44,6 +44,7 @@ struct BatchOutput: Sendable {
 final class DynamicBatcher: Sendable {
     private struct Waiter: Sendable {
         var input: Matrix<Float>
+        var busy: Bool
         var continuation: CheckedContinuation<BatchOutput, Never>
     }
 
@@ -93,18 +94,23 @@ final class DynamicBatcher: Sendable {
 
     /// Runs `operation` of `served` on `input` (`[rows, width]`), merged with concurrent
     /// requests when batching is on. `busy` (`Service.isBusy`) keeps a one-vector request that
-    /// runs on its own on one core.
-    func run(_ operation: BatchOperation, _ served: ServedModel, _ input: Matrix<Float>, busy: Bool = false) async -> BatchOutput {
+    /// runs on its own on one core. `company`: how many other requests the server had in
+    /// flight when this one came, an upper bound on how many could join it soon.
+    func run(_ operation: BatchOperation, _ served: ServedModel, _ input: Matrix<Float>, busy: Bool = false,
+             company: Int = .max) async -> BatchOutput {
         guard settings.enabled else { return Self.computeAlone(operation, served.model, input, busy: busy) }
-        guard input.rows < settings.maxBatch else {
+        // A product of fewer rows than Gemm.gemvRowsBelow is a gemv per row, as unmerged; when
+        // no more rows than that could join, waiting for them would only add the delay.
+        guard input.rows < settings.maxBatch, company >= Gemm.gemvRowsBelow - input.rows
+        else {
             onBatch(input.rows)
-            return Self.compute(operation, served.model, input)
+            return Self.computeAlone(operation, served.model, input, busy: busy)
         }
         let queue = self.queue(served, operation)
         let maxBatch = settings.maxBatch
         return await withCheckedContinuation { continuation in
             let (full, arm) = queue.pending.withLock { pending -> ([Waiter]?, Bool) in
-                pending.waiters.append(Waiter(input: input, continuation: continuation))
+                pending.waiters.append(Waiter(input: input, busy: busy, continuation: continuation))
                 pending.rows += input.rows
                 if pending.rows >= maxBatch { return (pending.take(maxBatch), false) }
                 if pending.timerArmed { return (nil, false) }
@@ -142,22 +148,20 @@ final class DynamicBatcher: Sendable {
         let width = batch[0].input.columns
         let rows = batch.reduce(0) { $0 + $1.input.rows }
         onBatch(rows)
-        let merged: Matrix<Float>
         if batch.count == 1 {
-            merged = batch[0].input
-        } else {
-            var values: [Float] = []
-            values.reserveCapacity(rows * width)
-            for waiter in batch { values += waiter.input.storage }
-            merged = Matrix(rows: rows, columns: width, values: values)
+            // Nobody came: it runs as it would unmerged.
+            let waiter = batch[0]
+            waiter.continuation.resume(returning: Self.computeAlone(queue.operation, queue.served.model, waiter.input,
+                                                                    busy: waiter.busy))
+            return
         }
+        var values: [Float] = []
+        values.reserveCapacity(rows * width)
+        for waiter in batch { values += waiter.input.storage }
+        let merged = Matrix(rows: rows, columns: width, values: values)
         // Merged products come from many concurrent requests, so the other cores are busy with
         // their HTTP and JSON work: one core per product serves them better than a split.
         let output = Parallel.$taskWidth.withValue(1) { Self.compute(queue.operation, queue.served.model, merged) }
-        if batch.count == 1 {
-            batch[0].continuation.resume(returning: output)
-            return
-        }
         var start = 0
         for waiter in batch {
             let range = start ..< start + waiter.input.rows

@@ -84,7 +84,8 @@ extension Service {
     {
         let (body, served) = try parse(request, batchKey: batchKey, singleKey: singleKey)
         try checkWidth(body, expected: width(served.architecture), served: served)
-        return (body, served, await batcher.run(operation, served, matrix(body.rows), busy: isBusy(request)))
+        return (body, served, await batcher.run(operation, served, matrix(body.rows), busy: isBusy(request),
+                                                company: request.othersInFlight))
     }
 
     /// The body and the model version it asks for.

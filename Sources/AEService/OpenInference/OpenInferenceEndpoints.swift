@@ -173,7 +173,7 @@ extension Service {
             : names.isDisjoint(with: ["reconstruction", "reconstruction_error"]) ? .encode : .reconstruct
         let rows = input.shape[0]
         let result = await batcher.run(operation, model.served, Matrix(rows: rows, columns: width, values: input.values),
-                                       busy: isBusy(request))
+                                       busy: isBusy(request), company: request.othersInFlight)
         metrics.vectorsServed(rows, operation: operation.rawValue)
 
         var outputs: [OIPOutputTensor] = []
