@@ -9,7 +9,7 @@ import Synchronization
 /// A fixed pool of threads that runs the jobs of handler tasks.
 final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
     // `jobs` is guarded by its mutex; `available` counts jobs not yet taken.
-    private let jobs = Mutex<[UnownedJob]>([])
+    private let jobs = Mutex(FIFOQueue<UnownedJob>())
     private let available = DispatchSemaphore(value: 0)
     private let threadCount: Int
     private let stopping = Atomic<Bool>(false)
@@ -26,7 +26,7 @@ final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        jobs.withLock { $0.append(job) }
+        jobs.withLock { $0.push(job) }
         available.signal()
     }
 
@@ -39,7 +39,7 @@ final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
     private func work() {
         while true {
             available.wait()
-            let job: UnownedJob? = jobs.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            let job = jobs.withLock { $0.pop() }
             if let job {
                 job.runSynchronously(on: asUnownedTaskExecutor())
             } else if stopping.load(ordering: .acquiring) {
@@ -48,3 +48,4 @@ final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+
