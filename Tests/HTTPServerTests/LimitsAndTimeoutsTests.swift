@@ -121,7 +121,7 @@ import Testing
         #expect(silent.readsEOF())
     }
 
-    @Test("500 idle connections do not keep a new client's request from being answered within 200 ms")
+    @Test("500 idle connections do not keep a new client's request from being answered within a second")
     func idleConnectionsDoNotStarve() throws {
         Self.raiseDescriptorLimit()
         let (server, port) = try TestServer.start()
@@ -135,7 +135,9 @@ import Testing
         try client.get("/ping")
         #expect(try client.readResponse().text == "pong")
         let elapsed = Self.seconds(since: start)
-        #expect(elapsed < 0.2, "answered after \(elapsed) s")
+        // Starved, it would wait for the idle connections' 10 s header timeout; a second tells
+        // the two apart and leaves room for a loaded CI machine.
+        #expect(elapsed < 1.0, "answered after \(elapsed) s")
         #expect(server.connectionCount == 501)
     }
 }
