@@ -55,11 +55,12 @@ struct BenchCommand: ParsableCommand {
     static let sgemmSize = 1024, inferenceBatches = [1, 32, 1024], trainingBatch = 256
 
     static func parseBatches(_ text: String) throws -> [Int] {
-        let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+        let pieces = text.split(separator: ",", omittingEmptySubsequences: false)
+        let sizes = pieces.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 >= 1 }
+        guard sizes.count == pieces.count else {
             throw ValidationError("--batches takes positive whole numbers separated by commas, got '\(text)'")
         }
-        return sizes.compactMap { $0 }
+        return sizes
     }
 
     func validate() throws {

@@ -41,7 +41,7 @@ public enum Gemm {
                     if m == 1 || (m < gemvRowsBelow && !transposingA) {
                         // Row i of c = op(a)[i]·op(b) is op(b)ᵀ·x: one gemv per row, split over
                         // output columns. A gemm packs all of op(b) whatever its height, which for
-                        // 2–6 rows costs more than reading op(b) once per row.
+                        // 2–7 rows costs more than reading op(b) once per row.
                         Parallel.forEachBlock(n, blocks: blocks, minimum: 64) { cols in
                             let matrix = transposingB ? b + cols.lowerBound * ldb : b + cols.lowerBound
                             for row in 0 ..< m {
