@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // Linux calls Swift's Glibc module does not export (epoll, eventfd, gettid, SCHED_IDLE, prctl).
+        .target(name: "CLinux"),
 
         // The engine.
         .target(name: "AEMath", dependencies: ["CBLAS"]),
@@ -35,7 +37,7 @@ let package = Package(
 
         // The service: registry, job queue, HTTP endpoints over the engine.
         .target(name: "AEService", dependencies: [
-            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEJSON", "HTTPServer",
+            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEJSON", "HTTPServer", "CLinux",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -4,6 +4,7 @@ import AECheckpoint
 import AEData
 import AEMath
 import AEModel
+import CLinux
 import Foundation
 
 /// Something that happened to a job, for server-sent events.
@@ -197,9 +198,7 @@ public final class JobQueue: @unchecked Sendable {
         // systems that refuse SCHED_IDLE. On Linux, PRIO_PROCESS with who = 0 applies to the
         // calling thread only (setpriority(2), BUGS).
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, settings.trainingNice)
-        var parameters = sched_param(sched_priority: 0)
-        let schedIdle: Int32 = 5  // SCHED_IDLE from <sched.h>, which Glibc does not export to Swift
-        _ = pthread_setschedparam(pthread_self(), schedIdle, &parameters)
+        _ = clinux_set_thread_idle()
         // SCHED_IDLE alone did not keep request threads from waiting for this core (YieldTimer).
         let yielder = YieldTimer()
         while true {

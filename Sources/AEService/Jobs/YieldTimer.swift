@@ -4,6 +4,7 @@
 // beside a SCHED_IDLE busy loop. A timer signal to the busy thread whose handler calls
 // sched_yield() brought the p99 back to 0.34–0.36 ms; the same signal without the yield, a
 // duty cycle of 2 ms on and 2 ms off, or a nice value instead of SCHED_IDLE did not.
+import CLinux
 import Glibc
 
 /// A timer that interrupts the thread that made it every `interval` with a signal whose
@@ -49,14 +50,10 @@ final class YieldTimer {
         return .some(created)
     }
 
-    /// The kernel's id of the calling thread, from /proc/thread-self (`/proc/<pid>/task/<tid>`):
-    /// Swift's Glibc module exports neither gettid() nor the variadic syscall().
+    /// The kernel's id of the calling thread.
     private static func currentThreadID() -> pid_t? {
-        var buffer = [CChar](repeating: 0, count: 64)
-        let count = readlink("/proc/thread-self", &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        let link = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return link.split(separator: "/").last.flatMap { pid_t($0) }
+        let id = clinux_gettid()
+        return id > 0 ? id : nil
     }
 
     deinit {

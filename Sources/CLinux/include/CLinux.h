@@ -1,0 +1,44 @@
+// Linux calls that Swift's Glibc module does not export (sys/epoll.h, sys/eventfd.h,
+// sys/prctl.h, gettid, SCHED_IDLE, accept4), as plain functions with fixed-size arguments.
+#ifndef CLINUX_H
+#define CLINUX_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+// epoll(7). Events are the EPOLL* bits; `data` is the caller's token (epoll_data_t.u64).
+// clinux_epoll_wait unpacks the kernel's (packed on x86-64) epoll_event array into two arrays.
+int clinux_epoll_create(void);
+int clinux_epoll_control(int epfd, int operation, int fd, uint32_t events, uint64_t data);
+int clinux_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int capacity, int timeout_ms);
+
+extern const int CLINUX_EPOLL_CTL_ADD;
+extern const int CLINUX_EPOLL_CTL_DEL;
+extern const int CLINUX_EPOLL_CTL_MOD;
+extern const uint32_t CLINUX_EPOLLIN;
+extern const uint32_t CLINUX_EPOLLOUT;
+extern const uint32_t CLINUX_EPOLLERR;
+extern const uint32_t CLINUX_EPOLLHUP;
+extern const uint32_t CLINUX_EPOLLRDHUP;
+extern const uint32_t CLINUX_EPOLLET;
+
+// eventfd(2), non-blocking and close-on-exec.
+int clinux_eventfd(void);
+
+// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int clinux_accept(int fd, struct sockaddr *address, socklen_t *length);
+
+// The kernel id of the calling thread (gettid(2)).
+int clinux_gettid(void);
+
+// Puts the calling thread under SCHED_IDLE (sched(7)); 0 or an errno value.
+int clinux_set_thread_idle(void);
+
+// The SCHED_IDLE policy number, for tests and logs.
+int clinux_sched_idle_policy(void);
+
+// prctl(PR_SET_PDEATHSIG, signal): the calling thread's process gets `signal` when the thread
+// that created it exits; 0 or an errno value.
+int clinux_set_parent_death_signal(int signal);
+
+#endif
