@@ -1,18 +1,40 @@
 // NPY (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): "\x93NUMPY",
 // version, header length (2 bytes in 1.0, 4 in 2.0/3.0), a Python dict literal, then raw data.
 
-/// Reads NumPy .npy files of float32, float64 or uint8 in C order.
-public enum NPYReader {
-    /// The dtypes this reader accepts, as NumPy spells them.
-    public static let supportedDTypes = ["<f4", ">f4", "<f8", ">f8", "|u1", "<u1", ">u1"]
+/// Parses a NumPy .npy file of floats or integers in C order as it arrives: a 1-D array is one
+/// sample, an N-D array has samples along its first axis and the rest flattened. uint8 is scaled
+/// to [0, 1] by /255; other integers keep their values.
+public struct NPYParser: DatasetParser {
+    private var binary: BinaryDatasetParser
 
-    /// Reads an .npy file's bytes: a 1-D array is one sample, an N-D array has samples along its
-    /// first axis and the rest flattened. uint8 is scaled to [0, 1] by /255.
-    public static func read(_ bytes: [UInt8], source: String, limit: Int? = nil) throws -> Dataset {
-        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
-        guard bytes.count >= 10, Array(bytes[0 ..< 6]) == magic else {
+    /// The dtypes accepted, as NumPy spells them ('=' and '|' mean this machine's little-endian).
+    public static let supportedDTypes = ["<f4", ">f4", "<f8", ">f8", "|u1", "|i1", "<i2", ">i2", "<u2", ">u2",
+                                         "<i4", ">i4", "<u4", ">u4", "<i8", ">i8", "<u8", ">u8"]
+
+    /// Longest header accepted. NumPy itself refuses headers over 10,000 bytes unless told otherwise.
+    static let maxHeaderLength = 1 << 20
+
+    /// A parser reporting errors against `source`; `sink` gets the first `rowLimit` rows' values.
+    public init(source: String, rowLimit: Int? = nil, sink: DatasetValueSink? = nil) {
+        binary = BinaryDatasetParser(source: source, rowLimit: rowLimit, sink: sink, readHeader: Self.header)
+    }
+
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(DataError) { try binary.consume(bytes) }
+    public mutating func finish() throws(DataError) -> DatasetLayout { try binary.finish() }
+    public var layout: DatasetLayout? { binary.header?.layout }
+    public var bytesConsumed: Int { binary.bytesConsumed }
+
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+
+    @Sendable static func header(_ bytes: [UInt8], source: String, atEnd: Bool) throws(DataError) -> BinaryHeader? {
+        guard bytes.prefix(6).elementsEqual(magic.prefix(min(bytes.count, 6))) else {
             throw DataError(.malformed, source: source, at: .byte(0),
                             "expected the NPY magic \"\\x93NUMPY\"; this is not an .npy file")
+        }
+        guard bytes.count >= 10 else {
+            guard atEnd else { return nil }
+            throw DataError(.truncated, source: source, at: .byte(bytes.count),
+                            "the file ends at byte \(bytes.count), inside the 10-byte NPY preamble")
         }
         let major = bytes[6], minor = bytes[7]
         let headerLength: Int, headerStart: Int
@@ -22,6 +44,7 @@ public enum NPYReader {
             headerStart = 10
         case 2, 3:
             guard bytes.count >= 12 else {
+                guard atEnd else { return nil }
                 throw DataError(.truncated, source: source, at: .byte(bytes.count), "expected a 4-byte header length at byte 8")
             }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
@@ -30,8 +53,13 @@ public enum NPYReader {
             throw DataError(.unsupported, source: source, at: .byte(6),
                             "NPY version \(major).\(minor) is not supported; expected 1.0, 2.0 or 3.0")
         }
+        guard headerLength <= maxHeaderLength else {
+            throw DataError(.unsupported, source: source, at: .byte(8),
+                            "header length \(headerLength) exceeds the \(maxHeaderLength) bytes accepted")
+        }
         let dataOffset = headerStart + headerLength
         guard bytes.count >= dataOffset else {
+            guard atEnd else { return nil }
             throw DataError(.truncated, source: source, at: .byte(bytes.count),
                             "header declares \(headerLength) bytes ending at byte \(dataOffset); the file has \(bytes.count)")
         }
@@ -45,10 +73,10 @@ public enum NPYReader {
                 save np.ascontiguousarray(a) instead
                 """)
         }
-        guard let element = Element(dtype: header.dtype) else {
+        guard let (type, bigEndian) = dtype(header.dtype) else {
             throw DataError(.unsupported, source: source, at: .byte(headerStart), """
                 dtype '\(header.dtype)' is not supported; expected one of \
-                \(supportedDTypes.joined(separator: ", ")) (float32, float64, uint8)
+                \(supportedDTypes.joined(separator: ", ")) (floats and integers)
                 """)
         }
         guard !header.shape.isEmpty else {
@@ -56,88 +84,50 @@ public enum NPYReader {
                             "array is 0-dimensional (shape ()); expected at least one dimension")
         }
         let shape = header.shape.count == 1 ? [1] + header.shape : header.shape
-        var elements = 1
-        for dim in shape {
-            let (next, overflow) = elements.multipliedReportingOverflow(by: dim)
-            guard !overflow else {
-                throw DataError(.malformed, source: source, at: .byte(headerStart), "shape \(header.shape) overflows Int")
-            }
-            elements = next
+        let name = "shape \(header.shape) of \(header.dtype)"
+        guard let elements = IDXParser.product(shape[...]),
+              case (let dataBytes, false) = elements.multipliedReportingOverflow(by: type.size) else {
+            throw DataError(.malformed, source: source, at: .byte(headerStart), "shape \(header.shape) overflows Int")
         }
         guard elements > 0 else {
             throw DataError(.empty, source: source, at: .byte(headerStart), "shape \(header.shape) holds no values")
         }
-        let dimension = elements / shape[0]
-        let (dataBytes, overflow) = elements.multipliedReportingOverflow(by: element.size)
-        let available = bytes.count - dataOffset
-        guard !overflow, dataBytes <= available else {
-            throw DataError(.truncated, source: source, at: .byte(bytes.count), """
-                shape \(header.shape) of \(header.dtype) needs \(overflow ? "more than Int.max" : String(dataBytes)) \
-                data bytes after the \(dataOffset)-byte header; found \(available)
-                """)
-        }
-        guard dataBytes == available else {
-            throw DataError(.malformed, source: source, at: .byte(dataOffset + dataBytes),
-                            "\(available - dataBytes) trailing bytes after the data that shape \(header.shape) describes")
-        }
-        let rows = try Dataset.rowsToKeep(of: shape[0], limit: limit, source: source)
-        let values = element.convert(bytes, from: dataOffset, count: rows * dimension)
-        if element.isFloat { try Dataset.checkFinite(values, dimension: dimension, source: source) }
-        return Dataset(unchecked: values, dimension: dimension, source: source)
+        let layout = DatasetLayout(format: .npy, elementType: type, shape: header.shape, rows: shape[0],
+                                   dimension: elements / shape[0], dataOffset: dataOffset)
+        return BinaryHeader(layout: layout, decoder: ElementDecoder(type: type, bigEndian: bigEndian), elements: elements,
+                            dataBytes: dataBytes, name: name, nameIsPlural: false)
     }
 
-    /// The element types read, with their byte order.
-    enum Element {
-        case float32(bigEndian: Bool), float64(bigEndian: Bool), uint8
-
-        init?(dtype: String) {
-            switch dtype {
-            case "<f4": self = .float32(bigEndian: false)
-            case ">f4": self = .float32(bigEndian: true)
-            case "<f8": self = .float64(bigEndian: false)
-            case ">f8": self = .float64(bigEndian: true)
-            case "|u1", "<u1", ">u1": self = .uint8
-            default: return nil
-            }
+    /// The element type and byte order of a NumPy dtype string.
+    static func dtype(_ text: String) -> (ElementType, bigEndian: Bool)? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 3, let order = bytes.first, let size = Int(String(decoding: bytes[2...], as: UTF8.self)) else {
+            return nil
         }
-
-        var size: Int {
-            switch self {
-            case .float32: 4
-            case .float64: 8
-            case .uint8: 1
-            }
+        let bigEndian: Bool
+        switch order {
+        case UInt8(ascii: "<"), UInt8(ascii: "="): bigEndian = false
+        case UInt8(ascii: ">"): bigEndian = true
+        case UInt8(ascii: "|"):
+            guard size == 1 else { return nil }  // '|' is for types without a byte order
+            bigEndian = false
+        default: return nil
         }
-
-        var isFloat: Bool {
-            if case .uint8 = self { return false }
-            return true
+        let type: ElementType? = switch (bytes[1], size) {
+        case (UInt8(ascii: "f"), 4): .float32
+        case (UInt8(ascii: "f"), 8): .float64
+        case (UInt8(ascii: "u"), 1): .uint8
+        case (UInt8(ascii: "i"), 1): .int8
+        case (UInt8(ascii: "u"), 2): .uint16
+        case (UInt8(ascii: "i"), 2): .int16
+        case (UInt8(ascii: "u"), 4): .uint32
+        case (UInt8(ascii: "i"), 4): .int32
+        case (UInt8(ascii: "u"), 8): .uint64
+        case (UInt8(ascii: "i"), 8): .int64
+        default: nil
         }
-
-        func convert(_ bytes: [UInt8], from offset: Int, count: Int) -> [Float] {
-            bytes.withUnsafeBytes { raw in
-                let data = UnsafeRawBufferPointer(rebasing: raw[offset...])
-                return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-                    switch self {
-                    case .float32(let bigEndian):
-                        for i in 0 ..< count {
-                            let bits = data.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
-                            out[i] = Float(bitPattern: bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits))
-                        }
-                    case .float64(let bigEndian):
-                        for i in 0 ..< count {
-                            let bits = data.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
-                            out[i] = Float(Double(bitPattern: bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits)))
-                        }
-                    case .uint8:
-                        for i in 0 ..< count { out[i] = Float(data[i]) / 255 }
-                    }
-                    initialized = count
-                }
-            }
-        }
+        return type.map { ($0, bigEndian) }
     }
-
     /// The header dict: `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
     struct Header {
         var dtype = ""
@@ -146,7 +136,7 @@ public enum NPYReader {
 
         /// Parses the literal NumPy writes; a small scanner rather than a Python parser, since
         /// only strings, booleans and tuples of integers appear.
-        init(parsing text: String, source: String, offset: Int) throws {
+        init(parsing text: String, source: String, offset: Int) throws(DataError) {
             var scanner = HeaderScanner(text: Array(text.utf8), source: source, offset: offset)
             var seen = Set<String>()
             try scanner.expect("{")
@@ -207,14 +197,14 @@ public enum NPYReader {
             return true
         }
 
-        mutating func expect(_ token: String) throws {
+        mutating func expect(_ token: String) throws(DataError) {
             guard consume(token) else {
                 let found = peek.map { "'\(Character(Unicode.Scalar($0)))'" } ?? "the end"
                 throw error("expected '\(token)', found \(found)")
             }
         }
 
-        mutating func string() throws -> String {
+        mutating func string() throws(DataError) -> String {
             guard let quote = peek, quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") else {
                 throw error("expected a quoted string")
             }
@@ -223,13 +213,13 @@ public enum NPYReader {
             return String(decoding: text[(index + 1) ..< end], as: UTF8.self)
         }
 
-        mutating func bool() throws -> Bool {
+        mutating func bool() throws(DataError) -> Bool {
             if consume("True") { return true }
             if consume("False") { return false }
             throw error("expected True or False")
         }
 
-        mutating func tuple() throws -> [Int] {
+        mutating func tuple() throws(DataError) -> [Int] {
             try expect("(")
             var values: [Int] = []
             while !consume(")") {
@@ -249,5 +239,13 @@ public enum NPYReader {
             }
             return values
         }
+    }
+}
+
+/// Reads whole .npy files.
+public enum NPYReader {
+    /// Reads an .npy file's bytes (see `NPYParser`); keeps the first `limit` samples when given.
+    public static func read(_ bytes: [UInt8], source: String, limit: Int? = nil) throws -> Dataset {
+        try Dataset.parse(bytes, format: .npy, source: source, limit: limit)
     }
 }
