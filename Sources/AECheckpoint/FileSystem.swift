@@ -1,4 +1,4 @@
-// The few POSIX calls checkpoints need (read, atomic write, mkdir, fsync), each retried on
+// The few POSIX calls the stores need (read, write, list, lock, mkdir, fsync), each retried on
 // EINTR and failing with the path, the operation and the OS's reason.
 import Foundation
 import Glibc
@@ -46,37 +46,56 @@ enum FileSystem {
         }
     }
 
-    /// Replaces `url` with `bytes` so that readers see the old file or the new one, never a
-    /// part: temp file in the same directory, write, fsync, rename, fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws(CheckpointError) {
-        let directory = url.deletingLastPathComponent().path
-        let suffix = String(UInt64.random(in: .min ... .max), radix: 16)
-        // A leading dot keeps the temp file out of listings; O_EXCL makes the name ours alone.
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(suffix)").path
-        let fd = try openFile(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o644,
-                          operation: "create a temporary file")
-        var renamed = false
-        defer { if !renamed { unlink(temporary) } }
-        do {
-            var written = 0
-            while written < bytes.count {
-                let count = bytes.withUnsafeBytes { buffer in
-                    retrying { write(fd, buffer.baseAddress?.advanced(by: written), buffer.count - written) }
-                }
-                try check(count, path: temporary, operation: "write")
-                written += count
-            }
-            try check(retrying { fsync(fd) }, path: temporary, operation: "fsync")
-        } catch {
-            close(fd)
-            throw error
+    /// Writes all of `buffer` to `fd` (which `path` names, for errors).
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(CheckpointError) {
+        var written = 0
+        while written < buffer.count {
+            let count = retrying { Glibc.write(fd, buffer.baseAddress?.advanced(by: written), buffer.count - written) }
+            try check(count, path: path, operation: "write")
+            written += count
         }
-        // After fsync a failed close loses nothing, but report it all the same.
-        try check(close(fd), path: temporary, operation: "close")
-        try check(rename(temporary, url.path), path: url.path, operation: "rename \(temporary) onto")
-        renamed = true
-        try syncDirectory(directory)
+    }
+
+    /// Flushes `fd`'s data to the disk.
+    static func sync(_ fd: Int32, path: String) throws(CheckpointError) {
+        try check(retrying { fsync(fd) }, path: path, operation: "fsync")
+    }
+
+    /// Takes an exclusive advisory lock on `fd`, waiting for it. File systems without `flock`
+    /// (some network mounts) leave the file unlocked; `tryLock` then fails too, so a sweep
+    /// leaves such files alone rather than guess.
+    static func lock(_ fd: Int32) {
+        _ = retrying { flock(fd, LOCK_EX) }
+    }
+
+    /// Takes an exclusive advisory lock on `fd` if nobody holds one; false otherwise.
+    static func tryLock(_ fd: Int32) -> Bool {
+        retrying { flock(fd, LOCK_EX | LOCK_NB) } == 0
+    }
+
+    /// How many names `fd`'s file has; 0 once it was unlinked.
+    static func linkCount(_ fd: Int32) -> Int {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return 0 }
+        return Int(status.st_nlink)
+    }
+
+    /// The names in the folder `url` (without "." and ".."); throws with the OS's reason
+    /// (a missing folder, too many open files, no permission).
+    static func entries(of url: URL) throws(CheckpointError) -> [String] {
+        let path = url.path
+        guard let directory = opendir(path) else { throw failure(path, operation: "list the folder") }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(directory) else {
+                if errno != 0 { throw failure(path, operation: "list the folder") }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
     }
 
     /// Creates the directory `url` (parent must exist); returns false if something already has that name.
@@ -93,7 +112,7 @@ enum FileSystem {
         try check(retrying { fsync(fd) }, path: path, operation: "fsync directory")
     }
 
-    private static func openFile(_ path: String, _ flags: Int32, mode: mode_t = 0, operation: String)
+    static func openFile(_ path: String, _ flags: Int32, mode: mode_t = 0, operation: String)
         throws(CheckpointError) -> Int32
     {
         let fd = retrying { open(path, flags, mode) }
@@ -116,7 +135,7 @@ enum FileSystem {
         if result < 0 { throw failure(path, operation: operation) }
     }
 
-    private static func failure(_ path: String, operation: String) -> CheckpointError {
+    static func failure(_ path: String, operation: String) -> CheckpointError {
         .fileSystem(path: path, operation: operation, reason: String(cString: strerror(errno)))
     }
 }

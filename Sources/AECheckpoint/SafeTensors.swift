@@ -62,7 +62,7 @@ public enum SafeTensors {
                 throw .nonFinite(file: url.path, tensor: name, index: index, value: tensor.values[index])
             }
         }
-        try FileSystem.writeAtomically(encode(file), to: url)
+        try AtomicFile.write(encode(file), to: url)
     }
 
     /// Decodes from raw memory: the one path both `decode` and `read` use.

@@ -207,7 +207,7 @@ public final class ModelRegistry: @unchecked Sendable {
         let pins = entries.compactMapValues(\.pinned)
         if let data = try? JSONEncoder().encode(pins) {
             try? FileManager.default.createDirectory(at: pinsURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try? data.write(to: pinsURL, options: .atomic)
+            try? AtomicFile.write(data, to: pinsURL)
         }
     }
 }
