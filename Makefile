@@ -4,7 +4,7 @@ CONFIG ?= release
 BIN = .build/$(CONFIG)/aeserve
 PYTHON = .venv/bin/python
 
-.PHONY: all bootstrap build run test models bench clean
+.PHONY: all bootstrap build run test models bench screenshots clean
 
 all: build
 
@@ -30,6 +30,13 @@ bench: build
 	scripts/bench-http.sh
 	scripts/bench-service.sh
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-oip.sh
+
+# Drives the web console in headless Chromium (scripts/check-console.py), writes a screenshot of
+# each view to .build/console-screenshots and refreshes the two the README shows (docs/).
+screenshots: build
+	$(PYTHON) scripts/check-console.py --aeserve $(BIN) --screenshots .build/console-screenshots
+	cp .build/console-screenshots/playground.png docs/console-playground.png
+	cp .build/console-screenshots/job.png docs/console-job.png
 
 clean:
 	rm -rf .build

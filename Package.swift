@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        ], exclude: ["Console/Assets"]),
 
         // The command line: a library of commands (testable) and a thin executable.
         .target(name: "AECLI", dependencies: [

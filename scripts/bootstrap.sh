@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist curl wrk openssl)
+packages=(libopenblas-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist curl wrk openssl
+          chromium chromium-driver)  # the console's browser tests (scripts/check-console.py)
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 missing=()

@@ -20,8 +20,9 @@ BUNDLED_MODELS = ("fashion-mnist", "fashion-mnist-vae")
 class LiveServer:
     """`with LiveServer(binary) as server:` starts the server; `server.url` is its base URL."""
 
-    def __init__(self, binary, args=(), env=None, start_timeout=60):
+    def __init__(self, binary, args=(), env=None, start_timeout=60, prepare=None):
         self.binary = os.path.abspath(binary)
+        self.prepare = prepare  # called with the models folder before the server starts
         self.args = list(args)
         self.env = dict(env or {})
         self.start_timeout = start_timeout
@@ -38,6 +39,8 @@ class LiveServer:
         models = os.path.join(self.folder, "models")
         for name in BUNDLED_MODELS:
             shutil.copytree(os.path.join(ROOT, "models", name), os.path.join(models, name))
+        if self.prepare:
+            self.prepare(models)
         port_file = os.path.join(self.folder, "port")
         self.log_path = os.path.join(self.folder, "server.log")
         command = [self.binary, "serve", "--config", os.path.join(ROOT, "config", "aeserve.json"),

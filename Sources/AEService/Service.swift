@@ -142,6 +142,9 @@ public final class Service: Sendable {
         addTrainingRoutes(to: &router)
         addOperationalRoutes(to: &router)
         addOpenInferenceRoutes(to: &router)
+        addInterpolateRoute(to: &router)
+        addDataFileRoutes(to: &router)
+        addConsoleRoutes(to: &router)
         return router
     }
 

@@ -1,6 +1,6 @@
 // The API checked against a real `aeserve serve` (started by the scripts on a free loopback
-// port with temporary models and state, and stopped by PID): the README's curl examples, and
-// schemathesis against openapi.json.
+// port with temporary models and state, and stopped by PID): the README's curl examples,
+// schemathesis against openapi.json, and the web console in headless Chromium.
 import AETestSupport
 import Foundation
 import Testing
@@ -18,6 +18,13 @@ struct LiveAPITests {
     func schemathesis() throws {
         let result = try runCheck("scripts/check-openapi-live.py")
         #expect(result.status == 0, "scripts/check-openapi-live.py failed:\n\(result.output)")
+    }
+
+    @Test("the web console works in headless Chromium against a live server (scripts/check-console.py)",
+          .timeLimit(.minutes(5)))
+    func console() throws {
+        let result = try runCheck("scripts/check-console.py")
+        #expect(result.status == 0, "scripts/check-console.py failed:\n\(result.output)")
     }
 
     /// Runs a check script with the project's Python and the `aeserve` built with the tests.

@@ -46,6 +46,12 @@ struct JSONObjectWriter {
         guard appendJSON(value, to: &bytes) else { throw .nonFiniteOutput(name, value) }
     }
 
+    /// `"name": "text"`.
+    mutating func string(_ name: String, _ value: String) {
+        key(name)
+        appendJSON(value, to: &bytes)
+    }
+
     /// `"name": "model…"`-style raw JSON (already serialised).
     mutating func raw(_ name: String, _ json: [UInt8]) {
         key(name)

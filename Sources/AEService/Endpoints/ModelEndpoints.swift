@@ -79,7 +79,8 @@ extension Service {
         ]
     }
 
-    private func architectureObject(_ architecture: Architecture) -> Any {
+    /// An architecture as the JSON object the API shows.
+    func architectureObject(_ architecture: Architecture) -> Any {
         (try? JSONSerialization.jsonObject(with: Data(architecture.jsonText().utf8))) ?? [:]
     }
 

@@ -33,6 +33,14 @@ extension OpenAPIDocument {
     {
       "name": "operations",
       "description": "Health, readiness, metrics and this document."
+    },
+    {
+      "name": "data",
+      "description": "Read-only views of the dataset files under the data roots."
+    },
+    {
+      "name": "console",
+      "description": "The web console: an HTML page and its embedded files."
     }
   ],
   "paths": {
@@ -222,6 +230,58 @@ extension OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/SampleResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/interpolate": {
+      "post": {
+        "operationId": "interpolate",
+        "summary": "Decode points on a path between two codes",
+        "description": "Each end is an input vector (from, to: encoded first, as /encode with \"vector\" computes it; a variational model's mean) or a latent code (from_latent, to_latent), in any combination. The path has steps points, both ends included, at t = 0, 1/(steps-1), ..., 1. mode linear: (1-t)a + tb. mode spherical (slerp): sin((1-t)W)/sin W a + sin(tW)/sin W b, W the angle between a and b; where that arc is undefined or flat (a zero code, or codes pointing the same or opposite ways) the path is the line, mode says linear and fallback says why. The answer has every point's latent code and its decoded vector; the first and last latents are exactly the ends' codes.",
+        "tags": [
+          "inference"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InterpolateRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The latents on the path and their decoded vectors.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InterpolateResponse"
                 }
               }
             }
@@ -650,6 +710,105 @@ extension OpenAPIDocument {
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/data/files": {
+      "get": {
+        "operationId": "listDataFiles",
+        "summary": "List the dataset files under the data roots",
+        "description": "Files whose names say a dataset format (IDX, NPY, CSV, JSON, optionally .gz) under the configured data roots (setting data.roots), with paths as a training job's dataset.path and GET /data/rows take them. Hidden files, folders deeper than 4 levels and paths leading out of a root are left out; at most 500 files and 20,000 directory entries are looked at (truncated says whether the walk stopped early).",
+        "tags": [
+          "data"
+        ],
+        "responses": {
+          "200": {
+            "description": "The dataset files.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DataFileList"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/data/rows": {
+      "get": {
+        "operationId": "readDataRows",
+        "summary": "Read rows of a dataset file under the data roots",
+        "description": "Rows offset to offset+limit-1 of a dataset file (fewer at its end) as JSON numbers, uint8 data scaled to [0, 1] as training reads it. For looking at samples (the console's playground) or sending them to /reconstruct. Files larger than 256 MiB (after gunzip) are refused.",
+        "tags": [
+          "data"
+        ],
+        "parameters": [
+          {
+            "name": "path",
+            "in": "query",
+            "required": true,
+            "description": "A path relative to a data root, as GET /data/files lists it.",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            },
+            "example": "fashion-mnist/t10k-images-idx3-ubyte.gz"
+          },
+          {
+            "name": "offset",
+            "in": "query",
+            "required": false,
+            "description": "The first row (0-based).",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 2147483647,
+              "default": 0
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "How many rows; at most limits.batch_vectors (default 1024).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "default": 16
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DataRows"
+                }
+              }
+            }
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
@@ -1317,6 +1476,173 @@ extension OpenAPIDocument {
                 }
               }
             }
+          }
+        }
+      }
+    },
+    "/": {
+      "get": {
+        "operationId": "console",
+        "summary": "The web console",
+        "description": "An HTML page (with the scripts and styles under /console/) showing the models and their versions, training jobs with live loss charts, and a playground that reconstructs, samples and interpolates. Read-only views need no key; its actions ask for the API key when one is configured. Served from files embedded in the binary, gzip-compressed when accepted, with an ETag.",
+        "tags": [
+          "console"
+        ],
+        "parameters": [
+          {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": false,
+            "description": "Entity tags of copies the client holds (or *); a match gets 304 without a body.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The console page.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "ETag": {
+                "description": "The entity tag of this representation (the gzip one has its own).",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Cache-Control": {
+                "description": "no-cache: revalidate on every use (a 304 when unchanged).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "304": {
+            "description": "The client's copy is current.",
+            "headers": {
+              "ETag": {
+                "description": "The entity tag of this representation (the gzip one has its own).",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Cache-Control": {
+                "description": "no-cache: revalidate on every use (a 304 when unchanged).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/console/{asset}": {
+      "get": {
+        "operationId": "consoleAsset",
+        "summary": "A file of the web console",
+        "description": "The console's scripts (ES modules), stylesheet and icon, embedded in the binary; server.json gives the facts the console needs (architecture presets, whether actions need an API key, limits).",
+        "tags": [
+          "console"
+        ],
+        "parameters": [
+          {
+            "name": "asset",
+            "in": "path",
+            "required": true,
+            "description": "A file name such as app.js, console.css or server.json.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "app.js"
+          },
+          {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": false,
+            "description": "Entity tags of copies the client holds (or *); a match gets 304 without a body.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The file.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "ETag": {
+                "description": "The entity tag of this representation (the gzip one has its own).",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Cache-Control": {
+                "description": "no-cache: revalidate on every use (a 304 when unchanged).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "text/javascript": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/css": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "image/svg+xml": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ConsoleServerFacts"
+                }
+              }
+            }
+          },
+          "304": {
+            "description": "The client's copy is current.",
+            "headers": {
+              "ETag": {
+                "description": "The entity tag of this representation (the gzip one has its own).",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Cache-Control": {
+                "description": "no-cache: revalidate on every use (a 304 when unchanged).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
           }
         }
       }
@@ -2809,6 +3135,284 @@ extension OpenAPIDocument {
                     "type": "number"
                   }
                 }
+              }
+            }
+          }
+        }
+      },
+      "InterpolateRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Give one of from and from_latent, and one of to and to_latent.",
+        "properties": {
+          "from": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 1,
+            "description": "The start as an input vector (input_dim values)."
+          },
+          "from_latent": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 1,
+            "description": "The start as a latent code (latent_dim values)."
+          },
+          "to": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 1,
+            "description": "The end as an input vector."
+          },
+          "to_latent": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 1,
+            "description": "The end as a latent code."
+          },
+          "steps": {
+            "type": "integer",
+            "minimum": 2,
+            "default": 8,
+            "description": "Points on the path, both ends included; at most limits.batch_vectors (default 1024)."
+          },
+          "mode": {
+            "type": "string",
+            "enum": [
+              "linear",
+              "spherical"
+            ],
+            "default": "linear"
+          },
+          "model": {
+            "type": "string",
+            "description": "A model's name; default: the server's default model."
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "A loaded version of the model; default: the version being served."
+          }
+        },
+        "example": {
+          "model": "fashion-mnist-vae",
+          "from_latent": [
+            1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0
+          ],
+          "to_latent": [
+            0,
+            1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0
+          ],
+          "steps": 4,
+          "mode": "spherical"
+        }
+      },
+      "InterpolateResponse": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "vectors",
+          "latents",
+          "t",
+          "mode",
+          "model"
+        ],
+        "properties": {
+          "vectors": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "The decoded points, one row per step."
+          },
+          "latents": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "The latent code of each point; the first and last are the ends' codes."
+          },
+          "t": {
+            "type": "array",
+            "items": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1
+            },
+            "description": "Each point's position on the path."
+          },
+          "mode": {
+            "type": "string",
+            "enum": [
+              "linear",
+              "spherical"
+            ],
+            "description": "The path computed: spherical, or linear when asked for or fallen back to."
+          },
+          "fallback": {
+            "type": "string",
+            "enum": [
+              "zero_norm",
+              "parallel",
+              "antiparallel"
+            ],
+            "description": "Present when a spherical path was computed as the line, and why."
+          },
+          "model": {
+            "$ref": "#/components/schemas/ModelReference"
+          }
+        }
+      },
+      "DataFileList": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "files",
+          "truncated"
+        ],
+        "properties": {
+          "files": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "path",
+                "format",
+                "bytes"
+              ],
+              "properties": {
+                "path": {
+                  "type": "string"
+                },
+                "format": {
+                  "type": "string",
+                  "enum": [
+                    "idx",
+                    "npy",
+                    "csv",
+                    "json"
+                  ]
+                },
+                "bytes": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            }
+          },
+          "truncated": {
+            "type": "boolean"
+          }
+        }
+      },
+      "DataRows": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "path",
+          "offset",
+          "dims",
+          "rows"
+        ],
+        "properties": {
+          "path": {
+            "type": "string"
+          },
+          "offset": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "dims": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Values per row."
+          },
+          "rows": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              }
+            }
+          }
+        }
+      },
+      "ConsoleServerFacts": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "presets",
+          "api_key_required",
+          "training_enabled",
+          "limits"
+        ],
+        "properties": {
+          "presets": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/Architecture"
+            },
+            "description": "The architecture presets by name."
+          },
+          "api_key_required": {
+            "type": "boolean",
+            "description": "Whether mutating endpoints need Authorization: Bearer <key>."
+          },
+          "training_enabled": {
+            "type": "boolean"
+          },
+          "limits": {
+            "type": "object",
+            "properties": {
+              "batch_vectors": {
+                "type": "integer"
+              },
+              "max_epochs": {
+                "type": "integer"
               }
             }
           }
