@@ -106,6 +106,10 @@ struct ErrorResponseTests {
         expectError(try live.post("/encode", #"{"vectors": [[1, 2, 3, 4, 5, 6, 7, 8]], "vektor": 1}"#), 422, "unknown_field",
                     mentions: ["'vektor'", "vectors"])
         expectError(try live.post("/encode", #"{"model": "small"}"#), 422, "missing_field", mentions: ["vectors", "vector"])
+        // Both forms at once were read as whichever came last (found by schemathesis).
+        expectError(try live.post("/reconstruct", #"{"vector": [1, 2, 3, 4, 5, 6, 7, 8], "vectors": [[0, 0, 0, 0, 0, 0, 0, 0]]}"#),
+                    422, "conflicting_fields", mentions: ["vectors", "vector", "not both"])
+        expectError(try live.post("/decode", #"{"latents": [[0, 0, 0]], "latent": [1, 2, 3]}"#), 422, "conflicting_fields")
         expectError(try live.post("/models/small/activate", #"{"version": 1, "force": true}"#), 422, "unknown_field",
                     mentions: ["'force'", "version"])
         expectError(try live.post("/sample", #"{"count": 1, "temperature": 2}"#), 422, "unknown_field", mentions: ["'temperature'"])

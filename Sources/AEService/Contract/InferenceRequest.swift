@@ -27,6 +27,9 @@ struct InferenceRequest: Sendable {
                 case "version":
                     version = try scanner.readInteger()
                     if let v = version, v < 1 { throw scanner.invalidValue("a version is a positive integer, got \(v)") }
+                case batchKey where rows != nil, singleKey where rows != nil:
+                    // Both forms in one body: which one was meant cannot be told.
+                    throw APIError.invalid("conflicting_fields", "give \(batchKey) (a list of rows) or \(singleKey) (one row), not both")
                 case batchKey:
                     rows = try scanner.readFloatMatrix()
                     field = batchKey
