@@ -71,6 +71,12 @@ def step(name):
     print(f"- {name}", flush=True)
 
 
+def server_scores(server):
+    """Whether the server has POST /score (anomaly scores), read from its OpenAPI document."""
+    _, _, body = server.request("GET", "/openapi.json")
+    return "post" in json.loads(body)["paths"].get("/score", {})
+
+
 def add_second_version(models):
     """fashion-mnist v2 (a copy of v1), so the page has a version to roll back to."""
     shutil.copytree(os.path.join(models, "fashion-mnist", "1"), os.path.join(models, "fashion-mnist", "2"))
@@ -176,6 +182,23 @@ def models_view(driver, server, screenshots):
     text = driver.find_element(By.CSS_SELECTOR, '[data-model="fashion-mnist"]').text
     check("highest version" in text, "the card says why v2 is served (the highest version)")
     check("944,176" in text or "944.176" in text or "944 176" in text, "the parameter count of the bundled model is shown with grouping")
+    if server_scores(server):
+        step("calibration histograms with the threshold marked")
+        for name, _ in expected:
+            _, _, body = server.request("GET", f"/models/{name}")
+            detail = json.loads(body)
+            served = next((v for v in detail.get("version_details", []) if v["version"] == detail["version"]), {})
+            calibration = served.get("calibration") or detail.get("calibration")
+            check(bool(calibration), f"GET /models/{name} reports no calibration for its served version")
+            if not calibration:
+                continue
+            scores = calibration.get("scores", {}).get("mse", calibration)
+            bars = driver.execute_script(
+                "return document.querySelectorAll(arguments[0]).length", f'[data-model="{name}"] [data-calibration] svg rect.bar')
+            check(bars == len(scores["histogram"]["counts"]), f"{name}: {bars} histogram bars for {len(scores['histogram']['counts'])} bins")
+            label = text_of(driver, f'[data-model="{name}"] [data-calibration] svg .threshold-label')
+            check("0.99" in label and query(driver, f'[data-model="{name}"] [data-calibration] svg line.threshold', "x1"),
+                  f"{name}: the 0.99 threshold is marked on the histogram (label {label!r})")
     check_accessible(driver, "models")
     driver.save_screenshot(os.path.join(screenshots, "models.png"))
     expect_no_console_errors(driver, "models")
@@ -313,6 +336,12 @@ def playground_view(driver, server, screenshots):
     open_view(driver, server, "#/playground/fashion-mnist", "#pg-reconstruction", "the reconstruction")
     wait(driver, lambda d: "row 0" in text_of(d, "#pg-result") and query(d, "#pg-reconstruction", "id"), "row 0 to be reconstructed")
     expect_reconstruction_pixels(driver, server, test_image(0), "row 0")
+    if server_scores(server):
+        _, _, body = server.request("POST", "/score", {"model": "fashion-mnist", "vectors": [test_image(0)]})
+        anomalous = json.loads(body)["is_anomaly"][0]
+        wait(driver, lambda d: query(d, "#pg-verdict .verdict", "class"), "the anomaly verdict")
+        verdict = text_of(driver, "#pg-verdict .verdict")
+        check(verdict == ("Anomaly" if anomalous else "Normal"), f"the verdict {verdict!r} agrees with /score ({anomalous})")
     driver.find_element(By.CSS_SELECTOR, '#pg-rows [data-row="5"]').click()
     wait(driver, lambda d: "row 5" in text_of(d, "#pg-result") and query(d, "#pg-reconstruction", "id"), "row 5 to be reconstructed")
     expect_reconstruction_pixels(driver, server, test_image(5), "row 5")

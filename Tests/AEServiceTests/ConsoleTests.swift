@@ -13,15 +13,8 @@ struct ConsoleTests {
     static let assetsFolder = TestEnvironment.packageRoot.appendingPathComponent("Sources/AEService/Console/Assets")
 
     static func router(configure: (inout ServiceConfiguration) -> Void = { _ in }) throws -> (Router, URL) {
-        let root = try TestEnvironment.temporaryDirectory("console")
-        try writeModel(root: root.appendingPathComponent("models"), name: "m", version: 1, seed: 1)
-        var configuration = ServiceConfiguration()
-        configuration.models.root = root.appendingPathComponent("models").path
-        configuration.models.defaultModel = "m"
-        configuration.models.pollIntervalSeconds = 0
-        configuration.stateFolder = root.appendingPathComponent("state").path
-        configure(&configuration)
-        return (try Service(configuration: configuration).makeRouter(), root)
+        let (service, root) = try makeInProcessService("console", configure: configure)
+        return (service.makeRouter(), root)
     }
 
     static func get(_ router: Router, _ target: String, _ headers: HTTPHeaders = HTTPHeaders()) async -> (HTTPResponse, [UInt8]) {

@@ -75,14 +75,6 @@ struct OpenAPITests {
     }
 
     private func makeService() throws -> (Service, URL) {
-        let root = try TestEnvironment.temporaryDirectory("openapi")
-        try writeModel(root: root.appendingPathComponent("models"), name: "m", version: 1, seed: 1)
-        var configuration = ServiceConfiguration()
-        configuration.models.root = root.appendingPathComponent("models").path
-        configuration.models.defaultModel = "m"
-        configuration.models.pollIntervalSeconds = 0
-        configuration.stateFolder = root.appendingPathComponent("state").path
-        configuration.training.enabled = false
-        return (try Service(configuration: configuration), root)
+        try makeInProcessService("openapi")
     }
 }

@@ -28,6 +28,22 @@ func smallVectors(count: Int = 64, seed: UInt64 = 1) -> [[Float]] {
     return (0..<count).map { _ in (0..<8).map { _ in Float(g.nextUniform()) } }
 }
 
+/// A service (not started) over a fresh temporary folder holding the small model `name` v1, with
+/// training off unless `configure` turns it on; the caller removes the folder.
+func makeInProcessService(_ label: String, name: String = "m",
+                          configure: (inout ServiceConfiguration) -> Void = { _ in }) throws -> (Service, URL) {
+    let root = try TestEnvironment.temporaryDirectory(label)
+    try writeModel(root: root.appendingPathComponent("models"), name: name, version: 1, seed: 1)
+    var configuration = ServiceConfiguration()
+    configuration.models.root = root.appendingPathComponent("models").path
+    configuration.models.defaultModel = name
+    configuration.models.pollIntervalSeconds = 0
+    configuration.stateFolder = root.appendingPathComponent("state").path
+    configuration.training.enabled = false
+    configure(&configuration)
+    return (try Service(configuration: configuration), root)
+}
+
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
 func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)

@@ -24,9 +24,7 @@ struct InferenceRequest: Sendable {
             while let key = try scanner.nextKey() {
                 switch key {
                 case "model": model = try scanner.readString()
-                case "version":
-                    version = try scanner.readInteger()
-                    if let v = version, v < 1 { throw scanner.invalidValue("a version is a positive integer, got \(v)") }
+                case "version": version = try Self.readVersion(&scanner)
                 case batchKey where rows != nil, singleKey where rows != nil:
                     // Both forms in one body: which one was meant cannot be told.
                     throw APIError.invalid("conflicting_fields", "give \(batchKey) (a list of rows) or \(singleKey) (one row), not both")
@@ -54,6 +52,13 @@ struct InferenceRequest: Sendable {
                 """)
         }
         return InferenceRequest(model: model, version: version, rows: rows, single: single, field: field)
+    }
+
+    /// The optional `"version"` field: a positive integer.
+    static func readVersion(_ scanner: inout JSONScanner) throws(JSONError) -> Int {
+        let version = try scanner.readInteger()
+        guard version >= 1 else { throw scanner.invalidValue("a version is a positive integer, got \(version)") }
+        return version
     }
 
     /// "unknown field 'vector'; this endpoint takes model, version, vectors or vector".

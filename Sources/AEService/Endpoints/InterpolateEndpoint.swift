@@ -89,10 +89,7 @@ struct InterpolateRequest: Sendable {
             while let key = try scanner.nextKey() {
                 switch key {
                 case "model": model = try scanner.readString()
-                case "version":
-                    let v = try scanner.readInteger()
-                    guard v >= 1 else { throw scanner.invalidValue("a version is a positive integer, got \(v)") }
-                    version = v
+                case "version": version = try InferenceRequest.readVersion(&scanner)
                 case "from", "from_latent":
                     if from != nil { throw APIError.invalid("conflicting_fields", "give from (an input vector) or from_latent (a latent code), not both") }
                     let values = try scanner.readFloats()

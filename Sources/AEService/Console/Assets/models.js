@@ -99,28 +99,47 @@ function activations(architecture) {
 }
 
 /**
- * The served version's calibration (the distribution of validation scores), when the server
- * reports one: quantiles, count, source and, when present, a histogram with the threshold.
+ * The served version's calibration (the distribution of its validation scores), when the server
+ * reports one: `{"scores": {"mse": {count, quantiles, max, histogram: {edges, counts}, source}, …}}`.
+ * Shows the reconstruction-error (mse) distribution with the default threshold, the 0.99 quantile.
  */
 function calibrationOf(model, detail) {
   const calibration = (detail && detail.calibration) || model.calibration;
   if (!calibration || typeof calibration !== "object") return null;
-  const quantiles = quantileList(calibration.quantiles);
+  const kinds = calibration.scores && typeof calibration.scores === "object" ? calibration.scores : { [calibration.score || "mse"]: calibration };
+  const kind = kinds.mse ? "mse" : Object.keys(kinds)[0];
+  const scores = kinds[kind];
+  if (!scores || typeof scores !== "object") return null;
+  const quantiles = quantileList(scores.quantiles);
   const thresholdQuantile = 0.99;
   const threshold = quantiles.find((q) => Math.abs(q.quantile - thresholdQuantile) < 1e-9);
-  const bars = histogramOf(calibration.histogram);
-  return h("div", { class: "calibration", "data-calibration": "" },
+  const bars = histogramOf(scores.histogram);
+  return h("div", { class: "calibration", "data-calibration": kind },
     h("h3", {}, "Calibration"),
+    h("p", { class: "muted" }, `How the served version scores its own validation data; /score flags a vector above the threshold.`,
+      Object.keys(kinds).length > 1 ? ` Score kinds: ${Object.keys(kinds).join(", ")} (shown: ${kind}).` : ""),
     facts([
-      ["Scores", calibration.count !== undefined ? `${format.count(calibration.count)} vectors` : undefined],
-      ["Score", calibration.score || calibration.kind],
-      ["From", calibration.source],
-      ["Max", calibration.max !== undefined ? format.loss(calibration.max) : undefined],
-      ...quantiles.map((q) => [`q ${q.quantile}`, format.loss(q.value)]),
+      ["Scores", scores.count !== undefined ? `${format.count(scores.count)} vectors` : undefined],
+      ["From", sourceText(scores.source)],
+      ["Calibrated", scores.created_at ? format.timeElement(scores.created_at) : undefined],
+      ["Max", scores.max !== undefined ? format.loss(scores.max) : undefined],
+      ...quantiles.map((q) => [`Quantile ${q.quantile}`, format.loss(q.value)]),
     ]),
-    bars ? histogram({ title: `Validation scores of ${model.name} v${model.version}`, edges: bars.edges, counts: bars.counts,
+    bars ? histogram({ title: `Validation scores (${kind}) of ${model.name} v${model.version}`, edges: bars.edges, counts: bars.counts,
       threshold: threshold ? threshold.value : NaN,
-      thresholdLabel: threshold ? `threshold q${thresholdQuantile} = ${format.loss(threshold.value)}` : undefined }) : null);
+      thresholdLabel: threshold ? `threshold (quantile ${thresholdQuantile}) ${format.loss(threshold.value)}` : undefined }) : null);
+}
+
+/** Where calibration scores came from, in words. */
+function sourceText(source) {
+  if (!source) return undefined;
+  if (typeof source !== "object") return String(source);
+  const parts = [];
+  if (source.kind === "validation_split") parts.push(`validation split${source.fraction ? ` (${format.count(source.fraction * 100)} %)` : ""}`);
+  else if (source.kind) parts.push(String(source.kind).replace(/_/g, " "));
+  if (source.dataset) parts.push(`of ${source.dataset}`);
+  if (source.seed !== undefined) parts.push(`seed ${source.seed}`);
+  return parts.join(" ");
 }
 
 /** Quantiles given as {"0.99": v} or [{quantile, value}] → [{quantile, value}] sorted. */
