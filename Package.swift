@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "AEJSON"),
 
         // The HTTP/1.1 server: sockets, Dispatch, zlib, OpenSSL; knows nothing of autoencoders.
-        .target(name: "HTTPServer", dependencies: ["CZlib", "COpenSSL"]),
+        .target(name: "HTTPServer", dependencies: ["CLinux", "CZlib", "COpenSSL"]),
 
         // The service: registry, job queue, HTTP endpoints over the engine.
         .target(name: "AEService", dependencies: [

@@ -3,8 +3,9 @@
 #ifndef CLINUX_H
 #define CLINUX_H
 
+// Only <stdint.h> here: a system header included by this one would make its declarations
+// (SOCK_STREAM, …) belong to this module, unseen by Swift files that import only Glibc.
 #include <stdint.h>
-#include <sys/socket.h>
 
 // epoll(7). Events are the EPOLL* bits; `data` is the caller's token (epoll_data_t.u64).
 // clinux_epoll_wait unpacks the kernel's (packed on x86-64) epoll_event array into two arrays.
@@ -25,8 +26,8 @@ extern const uint32_t CLINUX_EPOLLET;
 // eventfd(2), non-blocking and close-on-exec.
 int clinux_eventfd(void);
 
-// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC.
-int clinux_accept(int fd, struct sockaddr *address, socklen_t *length);
+// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC; `address` is a struct sockaddr of `*length` bytes.
+int clinux_accept(int fd, void *address, uint32_t *length);
 
 // The kernel id of the calling thread (gettid(2)).
 int clinux_gettid(void);

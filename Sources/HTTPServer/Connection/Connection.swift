@@ -45,17 +45,16 @@ final class Connection: @unchecked Sendable {
     }
 
     /// An epoll event for this socket.
-    func handle(events: UInt32) {
+    func handle(events: Epoll.Events) {
         if isClosed { return }
-        if events & (LinuxCalls.epollOut | LinuxCalls.epollErr | LinuxCalls.epollHangUp) != 0,
+        if !events.isDisjoint(with: [.writable, .error, .hangUp]),
            outputOffset < output.count || (tls.map { !$0.handshakeComplete } ?? false) {
             if let tls, !tls.handshakeComplete { continueHandshake(tls) } else { flush() }
         }
         if isClosed { return }
-        if events & (LinuxCalls.epollIn | LinuxCalls.epollErr | LinuxCalls.epollHangUp
-                     | LinuxCalls.epollReadHangUp) != 0 {
+        if !events.isDisjoint(with: [.readable, .error, .hangUp, .readHangUp]) {
             mayRead = true
-            if events & (LinuxCalls.epollErr | LinuxCalls.epollHangUp | LinuxCalls.epollReadHangUp) != 0 {
+            if !events.isDisjoint(with: [.error, .hangUp, .readHangUp]) {
                 peerHungUp = true
             }
             readAvailable()

@@ -1,5 +1,6 @@
 // One socket-owning thread: epoll, the connections registered on it, their timers, and a
 // queue of tasks other threads hand to it. Connection state is touched only on this thread.
+import CLinux
 import Foundation
 import Glibc
 import Synchronization
@@ -29,10 +30,8 @@ final class EventLoop: @unchecked Sendable {
         self.index = index
         self.core = core
         epoll = try Epoll()
-        wakeFD = Int32(try Syscall.value("eventfd") {
-            Int(LinuxCalls.eventFD(0, LinuxCalls.nonBlocking | LinuxCalls.closeOnExec))
-        })
-        try epoll.add(wakeFD, interest: LinuxCalls.epollIn | LinuxCalls.epollEdgeTriggered, token: UInt64(wakeFD))
+        wakeFD = Int32(try Syscall.value("eventfd") { Int(clinux_eventfd()) })
+        try epoll.add(wakeFD, interest: [.readable, .edgeTriggered], token: UInt64(wakeFD))
     }
 
     deinit { close(wakeFD) }
@@ -65,8 +64,7 @@ final class EventLoop: @unchecked Sendable {
     /// Makes this loop accept connections on `socket`.
     func adoptListener(_ socket: Socket) throws(SocketError) {
         listener = socket
-        try epoll.add(socket.fd, interest: LinuxCalls.epollIn | LinuxCalls.epollEdgeTriggered,
-                      token: UInt64(socket.fd))
+        try epoll.add(socket.fd, interest: [.readable, .edgeTriggered], token: UInt64(socket.fd))
     }
 
     /// Stops accepting and closes the listening socket.
@@ -96,9 +94,8 @@ final class EventLoop: @unchecked Sendable {
         connections[fd] = connection
         connectionCount += 1
         do {
-            let interest = LinuxCalls.epollIn | LinuxCalls.epollOut | LinuxCalls.epollReadHangUp
-                | LinuxCalls.epollEdgeTriggered
-            try epoll.add(socket.fd, interest: interest, token: UInt64(socket.fd))
+            try epoll.add(socket.fd, interest: [.readable, .writable, .readHangUp, .edgeTriggered],
+                          token: UInt64(socket.fd))
         } catch {
             connection.close()
             return

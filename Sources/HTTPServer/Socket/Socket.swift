@@ -1,4 +1,5 @@
 // A TCP socket descriptor and the few calls the server makes on it.
+import CLinux
 import Glibc
 
 /// A nonblocking TCP socket (listening or connected). A value: closing is explicit.
@@ -32,12 +33,8 @@ struct Socket {
     func accept() throws(SocketError) -> (Socket, SocketAddress?)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let result = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) in
-                try Syscall.call("accept4") {
-                    Int(LinuxCalls.accept4(fd, address, &length, LinuxCalls.nonBlocking | LinuxCalls.closeOnExec))
-                }
-            }
+        let result = try withUnsafeMutableBytes(of: &storage) { (address) throws(SocketError) in
+            try Syscall.call("accept4") { Int(clinux_accept(fd, address.baseAddress, &length)) }
         }
         switch result {
         case .wouldBlock: return nil
