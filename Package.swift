@@ -32,7 +32,7 @@ let package = Package(
         // Fast JSON for number arrays (parse and print floats, correctly rounded).
         .target(name: "AEJSON"),
 
-        // The HTTP/1.1 server: sockets, Dispatch, zlib, OpenSSL; knows nothing of autoencoders.
+        // The HTTP/1.1 server on POSIX sockets and epoll, with zlib and OpenSSL; knows nothing of autoencoders.
         .target(name: "HTTPServer", dependencies: ["CLinux", "CZlib", "COpenSSL"]),
 
         // The service: registry, job queue, HTTP endpoints over the engine.

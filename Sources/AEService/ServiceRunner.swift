@@ -15,7 +15,7 @@ public struct ServiceRunner {
     public init(service: Service) {
         self.service = service
         let c = service.configuration
-        var http = HTTPServer.Configuration(host: c.server.host, port: c.server.port)
+        var http = ServerConfiguration(host: c.server.host, port: c.server.port)
         http.maxConnections = c.server.maxConnections
         http.limits = RequestLimits(maxRequestLineLength: c.limits.requestLineBytes, maxHeaderBlockSize: c.limits.headerBytes,
                                     maxHeaderCount: c.limits.headerCount, maxBodySize: c.limits.bodyBytes,

@@ -12,7 +12,7 @@ func decodeFloats(_ body: [UInt8]) -> [Float]? {
     return values
 }
 
-var configuration = Configuration(host: "127.0.0.1", port: 8080)
+var configuration = ServerConfiguration(host: "127.0.0.1", port: 8080)
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     let value = arguments.popFirst() ?? ""

@@ -39,7 +39,7 @@ import AETestSupport
     @Test("a missing certificate file is an error that names it")
     func missingCertificate() {
         let server = Server(configuration: {
-            var c = Configuration(port: 0)
+            var c = ServerConfiguration(port: 0)
             c.tls = TLSConfiguration(certificateChainPath: "/nonexistent/cert.pem", privateKeyPath: "/nonexistent/key.pem")
             return c
         }(), router: Router())

@@ -1,6 +1,6 @@
 // The lifecycle of one connection as a value: events in, the action to perform out.
-// It owns the timers' meaning (which timeout applies when); the Dispatch-free glue in
-// Connection only performs the actions. Tests drive it with an injected clock.
+// It owns the timers' meaning (which timeout applies when); the glue in Connection only
+// performs the actions. Tests drive it with an injected clock.
 
 /// The timeouts a connection is held to.
 public struct ConnectionTimeouts: Sendable, Equatable {

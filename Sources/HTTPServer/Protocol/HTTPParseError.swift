@@ -65,9 +65,9 @@ public enum HTTPParseError: Error, Equatable, Hashable, Sendable, CaseIterable {
     case invalidTrailer
     /// An Expect value other than `100-continue`.
     case unsupportedExpectation
-    /// A Content-Encoding other than gzip or identity.
+    /// A Content-Encoding other than gzip, deflate or identity.
     case unsupportedContentEncoding
-    /// A gzip body that does not inflate.
+    /// A gzip or deflate body that does not inflate.
     case invalidContentEncoding
     /// The header block did not arrive before the header read timeout.
     case headerTimeout
@@ -132,7 +132,7 @@ public enum HTTPParseError: Error, Equatable, Hashable, Sendable, CaseIterable {
         case .invalidTrailer: return "invalid trailer field"
         case .unsupportedExpectation: return "only Expect: 100-continue is supported"
         case .unsupportedContentEncoding: return "only gzip, deflate and identity content codings are supported"
-        case .invalidContentEncoding: return "request body is not valid gzip"
+        case .invalidContentEncoding: return "request body is not valid gzip or deflate data"
         case .headerTimeout: return "request header not received in time"
         case .bodyTimeout: return "request body not received in time"
         }

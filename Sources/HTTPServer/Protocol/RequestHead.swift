@@ -33,6 +33,6 @@ public struct RequestHead: Equatable, Sendable {
     public var keepAlive: Bool
     /// Whether the client waits for `100 Continue` before sending the body.
     public var expectsContinue: Bool
-    /// Whether the body is gzip-encoded (`Content-Encoding: gzip`).
+    /// Whether the body is compressed (`Content-Encoding: gzip` or `deflate`).
     public var gzipBody: Bool
 }

@@ -185,7 +185,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Accepts until the kernel queue is empty (or a batch is done), spreading connections
-    /// over the loops; backs off for 100 ms when out of descriptors (REFERENCE §2).
+    /// over the loops; backs off for 100 ms when out of descriptors instead of spinning on a
+    /// listener that stays readable.
     private func acceptConnections() {
         guard let listener, acceptPausedUntil == nil else { return }
         for _ in 0 ..< 256 {

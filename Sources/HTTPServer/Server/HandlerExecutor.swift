@@ -1,7 +1,8 @@
-// The threads handlers run on: a small pool of our own, used as the task executor
-// preference of every handler task. Handlers stay off the socket threads (REFERENCE §2),
-// and blocking code elsewhere in the process (on Swift's cooperative pool, which has only
-// as many threads as cores) cannot starve them.
+// The threads handlers run on: a small pool of our own, used as the task executor preference
+// of every handler task. Handlers stay off the socket threads (a slow one there would stall
+// every connection of its loop), and blocking code elsewhere in the process (on Swift's
+// cooperative pool, which has as many threads as cores) cannot starve them.
+import DequeModule
 import Dispatch
 import Foundation
 import Synchronization

@@ -10,7 +10,7 @@ import Synchronization
 /// ```swift
 /// var router = Router()
 /// router.add(.get, "/ping") { _ in .text("pong") }
-/// let server = Server(configuration: Configuration(port: 0), router: router)
+/// let server = Server(configuration: ServerConfiguration(port: 0), router: router)
 /// server.catchSignals()          // before start: see catchSignals
 /// let port = try server.start()
 /// server.runUntilSignalled()     // SIGTERM/SIGINT: drain, then return
@@ -25,12 +25,12 @@ public final class Server: Sendable {
     }
 
     /// A server for `router` with `configuration`; nothing is bound until `start`.
-    public init(configuration: Configuration = Configuration(), router: Router) {
+    public init(configuration: ServerConfiguration = ServerConfiguration(), router: Router) {
         core = ServerCore(configuration: configuration, router: router)
     }
 
     /// The configuration the server was made with.
-    public var configuration: Configuration { core.configuration }
+    public var configuration: ServerConfiguration { core.configuration }
 
     /// Binds, starts the event loops and returns the bound port (the real one for port 0).
     @discardableResult
@@ -147,7 +147,7 @@ struct SignalWatch: @unchecked Sendable {
 /// What the loops and connections share: configuration, router, counters, TLS context.
 final class ServerCore: @unchecked Sendable {
     // `tls`, `loops` and `boundAddress` are written once in `start`, before any loop runs.
-    let configuration: Configuration
+    let configuration: ServerConfiguration
     let router: Router
     let dateCache = HTTPDateCache()
     var tls: TLSContext?
@@ -162,7 +162,7 @@ final class ServerCore: @unchecked Sendable {
     let stopped = DispatchSemaphore(value: 0)
     let handlerExecutor: HandlerExecutor
 
-    init(configuration: Configuration, router: Router) {
+    init(configuration: ServerConfiguration, router: Router) {
         self.configuration = configuration
         self.router = router
         handlerExecutor = HandlerExecutor(threads: configuration.handlerThreadCount)

@@ -76,7 +76,7 @@ struct Socket {
         }
     }
 
-    /// Turns off Nagle's algorithm so each response leaves at once (REFERENCE §2).
+    /// Turns off Nagle's algorithm so each response leaves at once, not after the peer's ACK.
     func setNoDelay() {
         try? setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
     }

@@ -45,9 +45,9 @@ enum TestServer {
     }
 
     /// A started server on 127.0.0.1 and an ephemeral port.
-    static func start(_ adjust: (inout Configuration) -> Void = { _ in },
+    static func start(_ adjust: (inout ServerConfiguration) -> Void = { _ in },
                       router: Router = TestServer.router()) throws -> (Server, Int) {
-        var configuration = Configuration(host: "127.0.0.1", port: 0)
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
         adjust(&configuration)
         let server = Server(configuration: configuration, router: router)
         let port = try server.start()

@@ -1,7 +1,7 @@
 // Everything about the server a deployment may want to change, with production defaults.
 import Foundation
 
-/// One line of the access log, handed to `Configuration.accessLog` after each response.
+/// One line of the access log, handed to `ServerConfiguration.accessLog` after each response.
 public struct AccessLogEntry: Sendable {
     /// The request's method.
     public var method: HTTPMethod
@@ -33,7 +33,7 @@ public struct TLSConfiguration: Sendable, Equatable {
 }
 
 /// The server's settings: address, limits, timeouts, compression, TLS and threads.
-public struct Configuration: Sendable {
+public struct ServerConfiguration: Sendable {
     /// Address to bind (`127.0.0.1`, `0.0.0.0`, `::`).
     public var host: String = "127.0.0.1"
     /// Port to bind; 0 asks for an ephemeral port (see `Server.start`).
