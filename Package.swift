@@ -27,13 +27,16 @@ let package = Package(
         .target(name: "AEMath", dependencies: ["CBLAS"]),
         .target(name: "AEModel", dependencies: ["AEMath"]),
         .target(name: "AECheckpoint", dependencies: ["AEModel", "COpenSSL"]),
-        .target(name: "AEData", dependencies: ["CZlib"]),
+        .target(name: "AEData", dependencies: ["Compression"]),
+
+        // gzip and zlib streams through zlib, for datasets and HTTP bodies alike.
+        .target(name: "Compression", dependencies: ["CZlib"]),
 
         // Fast JSON for number arrays (parse and print floats, correctly rounded).
         .target(name: "AEJSON"),
 
         // The HTTP/1.1 server on POSIX sockets and epoll, with zlib and OpenSSL; knows nothing of autoencoders.
-        .target(name: "HTTPServer", dependencies: ["CLinux", "CZlib", "COpenSSL"]),
+        .target(name: "HTTPServer", dependencies: ["CLinux", "Compression", "COpenSSL"]),
 
         // The service: registry, job queue, HTTP endpoints over the engine.
         .target(name: "AEService", dependencies: [
@@ -62,12 +65,13 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AECheckpointTests", dependencies: ["AECheckpoint", "AETestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "AEDataTests", dependencies: ["AEData", "AETestSupport"]),
+        .testTarget(name: "AEDataTests", dependencies: ["AEData", "Compression", "AETestSupport"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "AECLITests", dependencies: ["AECLI", "AECheckpoint", "AEData", "AEModel", "AETestSupport"]),
         .testTarget(name: "AEServiceTests", dependencies: ["AEService", "AETestSupport", "AECheckpoint", "AEModel", "AEMath", "HTTPServer",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AEJSONTests", dependencies: ["AEJSON", "AETestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "AEJSON", "AETestSupport"],
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "AEJSON", "AETestSupport"],
                     resources: [.copy("Corpus")]),
     ]
 )

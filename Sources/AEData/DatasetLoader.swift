@@ -1,5 +1,6 @@
 // One entry point from a file or a byte buffer to a Dataset: gunzip by content, not by name,
 // then hand the bytes to the reader of the format given or implied by the name.
+import Compression
 import Foundation
 
 /// Loads datasets from files or bytes in any supported format, gzipped or not.

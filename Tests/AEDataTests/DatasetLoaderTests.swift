@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import AEData
+import Compression
 
 @Suite struct DatasetLoaderTests {
     @Test("gzip is recognised by its magic whatever the file is called")
@@ -33,6 +34,20 @@ import AEData
         let bytes = Gzip.compress([0x12, 0x34, 0x08, 0x01, 0, 0, 0, 1, 7])
         expectDataError(.malformed, containing: ["x-idx1-ubyte.gz (gunzipped)", "byte 0", "magic"]) {
             _ = try DatasetLoader.load(bytes: bytes, source: "x-idx1-ubyte.gz")
+        }
+    }
+
+    @Test("a truncated or corrupt gzip file is a DataError naming the file, the byte and the problem")
+    func badGzipFiles() {
+        let compressed = Gzip.compress(Array(String(repeating: "1,2,3\n", count: 2000).utf8))
+        let cut = Array(compressed[..<(compressed.count / 2)])
+        expectDataError(.truncated, containing: ["cut.csv.gz", "byte \(cut.count)", "the file is truncated"]) {
+            _ = try DatasetLoader.load(bytes: cut, source: "cut.csv.gz")
+        }
+        var flipped = compressed
+        flipped[flipped.count - 6] ^= 0xFF  // inside the CRC-32 trailer
+        expectDataError(.corrupt, containing: ["bad.csv.gz", "byte ", "incorrect data check"]) {
+            _ = try DatasetLoader.load(bytes: flipped, source: "bad.csv.gz")
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import AEData
+import Compression
 
 @Suite struct IDXReaderTests {
     /// An IDX file: magic 00 00 type rank, big-endian sizes, then `data`.

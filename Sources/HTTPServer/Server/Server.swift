@@ -1,5 +1,6 @@
 // The server: binds, runs the event loops, hands requests to handlers off the socket
 // threads, and stops gracefully.
+import Compression
 import Dispatch
 import Foundation
 import Glibc
@@ -220,7 +221,7 @@ final class ServerCore: @unchecked Sendable {
         var refusal: HTTPParseError?
         if head.gzipBody {
             do throws(HTTPParseError) {
-                request.body = try ContentCoding.gunzip(body, limit: configuration.limits.maxInflatedBodySize)
+                request.body = try ContentCoding.inflate(body, limit: configuration.limits.maxInflatedBodySize)
             } catch {
                 refusal = error
             }
@@ -296,7 +297,7 @@ final class ServerCore: @unchecked Sendable {
             headers.add("Vary", "Accept-Encoding")
         }
         guard let accept = request.headers["Accept-Encoding"], ContentCoding.acceptsGzip(accept) else { return }
-        let compressed = ContentCoding.gzip(bytes, level: configuration.compressionLevel)
+        let compressed = Gzip.compress(bytes, level: min(configuration.compressionLevel, 9))
         guard compressed.count < bytes.count else { return }
         bytes = compressed
         headers.add("Content-Encoding", "gzip")
