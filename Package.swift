@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
@@ -36,7 +37,9 @@ let package = Package(
         .target(name: "AEJSON"),
 
         // The HTTP/1.1 server on POSIX sockets and epoll, with zlib and OpenSSL; knows nothing of autoencoders.
-        .target(name: "HTTPServer", dependencies: ["CLinux", "Compression", "COpenSSL"]),
+        .target(name: "HTTPServer", dependencies: [
+            "CLinux", "Compression", "COpenSSL", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
 
         // The service: registry, job queue, HTTP endpoints over the engine.
         .target(name: "AEService", dependencies: [

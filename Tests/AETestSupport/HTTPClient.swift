@@ -1,5 +1,5 @@
-// A small blocking HTTP/1.1 client over a raw loopback socket, for tests that talk to a live
-// server: keep-alive requests, Content-Length and chunked bodies, and server-sent events.
+// The one test HTTP/1.1 client: a blocking raw loopback socket for tests that talk to a live
+// server — keep-alive requests, raw bytes, Content-Length and chunked bodies, server-sent events.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -44,34 +44,48 @@ public struct ServerSentEvent: Sendable {
 
 /// A blocking keep-alive connection to `127.0.0.1:port` with a receive timeout.
 public final class HTTPConnection {
-    private let fd: Int32
+    /// The socket, for tests that set options on it (SO_LINGER for a reset).
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    /// Connects to `host:port` (an IPv4 address); every read waits at most `timeout` seconds.
-    public init(port: Int, host: String = "127.0.0.1", timeout: Double = 10) throws {
+    /// Connects to `host:port` (an IPv4 address), from `source` when given (another loopback
+    /// address such as 127.0.0.2, to act as a second client); every read waits at most
+    /// `timeout` seconds.
+    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HTTPClientError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr(host)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        func ipv4(_ host: String, _ port: Int) -> sockaddr_in {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr(host)
+            return address
+        }
+        func call(_ name: String, _ address: sockaddr_in, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) throws {
+            var address = address
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard result == 0 else {
+                let e = errno
+                close(fd)
+                throw HTTPClientError("\(name) \(source ?? "") → \(host):\(port): errno \(e)")
             }
         }
-        guard result == 0 else {
-            let e = errno
-            close(fd)
-            throw HTTPClientError("connect to \(host):\(port): errno \(e)")
-        }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if let source { try call("bind", ipv4(source, 0)) { bind(fd, $0, $1) } }
+        try call("connect", ipv4(host, port)) { connect(fd, $0, $1) }
+        setTimeout(timeout)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
     deinit { close(fd) }
+
+    /// Sets how long each read waits before it fails.
+    public func setTimeout(_ seconds: Double) {
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
 
     /// Sends raw bytes.
     public func send(_ bytes: [UInt8]) throws {
@@ -82,6 +96,9 @@ public final class HTTPConnection {
             offset += n
         }
     }
+
+    /// Sends the UTF-8 bytes of `text` as they are.
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     /// Sends a request; a body gets a Content-Length (and `Content-Type: application/json`
     /// unless `headers` name another type or `contentType` is nil).
@@ -202,6 +219,13 @@ public final class HTTPConnection {
             }
         }
         return events
+    }
+
+    /// Reads everything until EOF (or the timeout) and returns it.
+    public func readAll() -> [UInt8] {
+        while (try? fill()) == true {}
+        defer { buffer = [] }
+        return buffer
     }
 
     /// Whether the peer closed the connection (EOF) with nothing left unread.

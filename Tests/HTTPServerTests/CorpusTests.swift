@@ -1,4 +1,5 @@
 import Foundation
+import AETestSupport
 import Testing
 @testable import HTTPServer
 
@@ -49,16 +50,16 @@ enum Corpus {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
         for c in Corpus.cases {
-            let client = try TestClient(port: port)
+            let client = try HTTPConnection(port: port)
             try client.send(c.bytes)
             let response = try client.readResponse()
             #expect(response.status == c.status, "\(c.file)")
-            #expect(response.headers["Connection"] == "close", "\(c.file)")
-            #expect(response.headers["Date"] != nil && response.headers["Content-Length"] != nil, "\(c.file)")
+            #expect(response.header("Connection") == "close", "\(c.file)")
+            #expect(response.header("Date") != nil && response.header("Content-Length") != nil, "\(c.file)")
             #expect(client.readsEOF(), "\(c.file): connection not closed")
         }
-        let client = try TestClient(port: port)
-        try client.get("/ping")
+        let client = try HTTPConnection(port: port)
+        try client.send("GET", "/ping")
         #expect(try client.readResponse().text == "pong")
     }
 }

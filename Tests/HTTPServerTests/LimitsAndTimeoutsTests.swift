@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import AETestSupport
 import Testing
 @testable import HTTPServer
 
@@ -22,11 +23,11 @@ import Testing
     func chunkedBodyOverLimit() throws {
         let (server, port) = try TestServer.start { $0.limits.maxBodySize = 1000 }
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         let chunk = String(repeating: "x", count: 600)
         try client.send("POST /length HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n")
         let response = try client.readResponse()
-        #expect(response.status == 413 && response.headers["Connection"] == "close")
+        #expect(response.status == 413 && response.header("Connection") == "close")
         #expect(client.readsEOF())
     }
 
@@ -34,7 +35,7 @@ import Testing
     func contentLengthLimit() throws {
         let (server, port) = try TestServer.start { $0.limits.maxBodySize = 1000 }
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         try client.send("POST /length HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "y", count: 1000))
         #expect(try client.readResponse().text == "1000")
         try client.send("POST /length HTTP/1.1\r\nHost: t\r\nContent-Length: 1001\r\n\r\n")
@@ -45,27 +46,27 @@ import Testing
     func connectionCap() throws {
         let (server, port) = try TestServer.start { $0.maxConnections = 4 }
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        var clients: [TestClient] = []
+        var clients: [HTTPConnection] = []
         for _ in 0 ..< 4 {
-            let client = try TestClient(port: port)
-            try client.get("/ping")
+            let client = try HTTPConnection(port: port)
+            try client.send("GET", "/ping")
             #expect(try client.readResponse().text == "pong")
             clients.append(client)
         }
-        let refused = try TestClient(port: port)
+        let refused = try HTTPConnection(port: port)
         let response = try refused.readResponse()
         #expect(response.status == 503)
         #expect(refused.readsEOF())
         for client in clients {
-            try client.get("/ping")
+            try client.send("GET", "/ping")
             #expect(try client.readResponse().text == "pong")
         }
         clients.removeAll()
         // Once connections close, new ones are accepted again.
         var accepted = false
         for _ in 0 ..< 50 where !accepted {
-            let client = try TestClient(port: port)
-            try client.get("/ping")
+            let client = try HTTPConnection(port: port)
+            try client.send("GET", "/ping")
             accepted = (try? client.readResponse().status) == 200
             if !accepted { usleep(10_000) }
         }
@@ -76,7 +77,7 @@ import Testing
     func slowloris() throws {
         let (server, port) = try TestServer.start { $0.timeouts.headerRead = .milliseconds(500) }
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         let start = Deadline.now()
         var cutOff = false
         for byte in Array("GET /ping HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n".utf8) {
@@ -94,11 +95,11 @@ import Testing
     func bodyTimeout() throws {
         let (server, port) = try TestServer.start { $0.timeouts.bodyRead = .milliseconds(400) }
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         try client.send("POST /length HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab")
         let start = Deadline.now()
         let response = try client.readResponse()
-        #expect(response.status == 408 && response.headers["Connection"] == "close")
+        #expect(response.status == 408 && response.header("Connection") == "close")
         #expect(Self.seconds(since: start) < 1.5)
     }
 
@@ -109,15 +110,15 @@ import Testing
             $0.timeouts.headerRead = .milliseconds(300)
         }
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
-        try client.get("/ping")
+        let client = try HTTPConnection(port: port)
+        try client.send("GET", "/ping")
         _ = try client.readResponse()
         let start = Deadline.now()
         #expect(client.readsEOF())
         let elapsed = Self.seconds(since: start)
         #expect(elapsed > 0.2 && elapsed < 1.5, "closed after \(elapsed) s")
 
-        let silent = try TestClient(port: port)
+        let silent = try HTTPConnection(port: port)
         #expect(silent.readsEOF())
     }
 
@@ -126,13 +127,13 @@ import Testing
         Self.raiseDescriptorLimit()
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        var idle: [TestClient] = []
-        for _ in 0 ..< 500 { idle.append(try TestClient(port: port)) }
+        var idle: [HTTPConnection] = []
+        for _ in 0 ..< 500 { idle.append(try HTTPConnection(port: port)) }
         // Half of them also sent a partial head.
         for client in idle.prefix(250) { try client.send("GET /ping HTTP/1.1\r\nHo") }
         let start = Deadline.now()
-        let client = try TestClient(port: port)
-        try client.get("/ping")
+        let client = try HTTPConnection(port: port)
+        try client.send("GET", "/ping")
         #expect(try client.readResponse().text == "pong")
         let elapsed = Self.seconds(since: start)
         // Starved, it would wait for the idle connections' 10 s header timeout; a second tells

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import AETestSupport
 import Testing
 @testable import HTTPServer
 
@@ -16,9 +17,9 @@ import Testing
     func persistentConnection() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         for i in 0 ..< 100 {
-            try client.get("/items/\(i)")
+            try client.send("GET", "/items/\(i)")
             let response = try client.readResponse()
             #expect(response.status == 200 && response.text == "item \(i)")
         }
@@ -61,7 +62,7 @@ import Testing
     func rawPipelining() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         try client.send("GET /items/1 HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabcGET /items/3 HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().text == "item 1")
         #expect(try client.readResponse().text == "abc")
@@ -72,7 +73,7 @@ import Testing
     func chunkedRequestBody() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + "4;ext=1\r\nWiki\r\n5 ; a=\"b\"\r\npedia\r\n0\r\nX-Trailer: yes\r\n\r\n")
         let response = try client.readResponse()
@@ -83,7 +84,7 @@ import Testing
     func expectContinue() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         try client.send("POST /length HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
         let interim = try client.readResponse()
         #expect(interim.status == 100)
@@ -96,11 +97,11 @@ import Testing
     func expectContinueTooLarge() throws {
         let (server, port) = try TestServer.start { $0.limits.maxBodySize = 1000 }
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         try client.send("POST /length HTTP/1.1\r\nHost: t\r\nContent-Length: 1001\r\nExpect: 100-continue\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 413)
-        #expect(response.headers["Connection"] == "close")
+        #expect(response.header("Connection") == "close")
         #expect(client.readsEOF())
     }
 
@@ -108,10 +109,10 @@ import Testing
     func head() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
+        let client = try HTTPConnection(port: port)
         try client.send("HEAD /items/7 HTTP/1.1\r\nHost: t\r\n\r\nGET /items/8 HTTP/1.1\r\nHost: t\r\n\r\n")
         let head = try client.readResponse(head: true)
-        #expect(head.status == 200 && head.headers["Content-Length"] == "6" && head.body.isEmpty)
+        #expect(head.status == 200 && head.header("Content-Length") == "6" && head.body.isEmpty)
         #expect(try client.readResponse().text == "item 8")  // no stray body bytes in between
     }
 
@@ -119,17 +120,17 @@ import Testing
     func http10() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let plain = try TestClient(port: port)
+        let plain = try HTTPConnection(port: port)
         try plain.send("GET /ping HTTP/1.0\r\n\r\n")
         let first = try plain.readResponse()
-        #expect(first.status == 200 && first.text == "pong" && first.headers["Connection"] == "close")
+        #expect(first.status == 200 && first.text == "pong" && first.header("Connection") == "close")
         #expect(plain.readsEOF())
 
-        let keepAlive = try TestClient(port: port)
+        let keepAlive = try HTTPConnection(port: port)
         for _ in 0 ..< 3 {
             try keepAlive.send("GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
             let response = try keepAlive.readResponse()
-            #expect(response.text == "pong" && response.headers["Connection"] == "keep-alive")
+            #expect(response.text == "pong" && response.header("Connection") == "keep-alive")
         }
     }
 
@@ -179,13 +180,13 @@ import Testing
     func routing() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(1)) }
-        let client = try TestClient(port: port)
-        try client.get("/nowhere")
+        let client = try HTTPConnection(port: port)
+        try client.send("GET", "/nowhere")
         #expect(try client.readResponse().status == 404)
         try client.send("DELETE /ping HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try client.readResponse()
-        #expect(response.status == 405 && response.headers["Allow"] == "GET, HEAD")
-        try client.get("/items/a%20b")
+        #expect(response.status == 405 && response.header("Allow") == "GET, HEAD")
+        try client.send("GET", "/items/a%20b")
         #expect(try client.readResponse().text == "item a b")
     }
 
@@ -193,12 +194,12 @@ import Testing
     func slowHandlerIsolation() throws {
         let (server, port) = try TestServer.start()
         defer { server.shutdown(drainTimeout: .seconds(2)) }
-        let slow = try TestClient(port: port)
-        try slow.get("/slow?ms=1500")
+        let slow = try HTTPConnection(port: port)
+        try slow.send("GET", "/slow?ms=1500")
         let start = Deadline.now()
         for _ in 0 ..< 20 {
-            let fast = try TestClient(port: port)
-            try fast.get("/ping")
+            let fast = try HTTPConnection(port: port)
+            try fast.send("GET", "/ping")
             #expect(try fast.readResponse().text == "pong")
         }
         #expect(Deadline.now().nanoseconds - start.nanoseconds < 1_000_000_000)
@@ -209,8 +210,8 @@ import Testing
     func accessLog() throws {
         let entries = Mutex<[AccessLogEntry]>([])
         let (server, port) = try TestServer.start { $0.accessLog = { entry in entries.withLock { $0.append(entry) } } }
-        let client = try TestClient(port: port)
-        try client.get("/items/5", headers: ["X-Request-Id: abc"])
+        let client = try HTTPConnection(port: port)
+        try client.send("GET", "/items/5", headers: [("X-Request-Id", "abc")])
         _ = try client.readResponse()
         server.shutdown(drainTimeout: .seconds(1))
         let entry = entries.withLock { $0.first }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import AETestSupport
 import Testing
 @testable import HTTPServer
 
@@ -8,10 +9,10 @@ import Testing
     /// reset mid-head, reset after a response, and connect-then-close.
     static func churn(port: Int, count: Int) throws {
         for i in 0 ..< count {
-            let client = try TestClient(port: port)
+            let client = try HTTPConnection(port: port)
             switch i % 5 {
             case 0:
-                try client.get("/ping")
+                try client.send("GET", "/ping")
                 _ = try client.readResponse()
             case 1:
                 try client.send("POST /sum HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n[1,2")
@@ -20,7 +21,7 @@ import Testing
                 var option = linger(l_onoff: 1, l_linger: 0)
                 setsockopt(client.fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
             case 3:
-                try client.get("/ping")
+                try client.send("GET", "/ping")
                 _ = try client.readResponse()
                 var option = linger(l_onoff: 1, l_linger: 0)
                 setsockopt(client.fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
@@ -54,8 +55,8 @@ import Testing
     @Test("out of descriptors, accept backs off instead of spinning, and serving resumes when some close")
     func descriptorExhaustion() throws {
         let server = try BenchServerProcess(fileLimit: 40)
-        var clients: [TestClient] = []
-        for _ in 0 ..< 60 { clients.append(try TestClient(port: server.port)) }  // the rest wait in the backlog
+        var clients: [HTTPConnection] = []
+        for _ in 0 ..< 60 { clients.append(try HTTPConnection(port: server.port)) }  // the rest wait in the backlog
         let before = server.cpuSeconds
         usleep(500_000)  // measuring CPU use over time: nothing to wait for but the clock
         let spent = server.cpuSeconds - before
@@ -63,7 +64,7 @@ import Testing
         let waiting = Array(clients.suffix(5))  // a copy: a slice would keep the others open
         clients.removeFirst(50)
         for client in waiting {
-            try client.get("/ping")
+            try client.send("GET", "/ping")
             #expect(try client.readResponse().text == "pong")
         }
     }

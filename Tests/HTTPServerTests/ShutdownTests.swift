@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import AETestSupport
 import Testing
 @testable import HTTPServer
 
@@ -8,14 +9,14 @@ import Testing
     @Test("shutdown lets in-flight requests finish with full responses and closes idle connections")
     func gracefulInProcess() throws {
         let (server, port) = try TestServer.start()
-        var busy: [TestClient] = []
+        var busy: [HTTPConnection] = []
         for _ in 0 ..< 5 {
-            let client = try TestClient(port: port)
-            try client.get("/slow?ms=600")
+            let client = try HTTPConnection(port: port)
+            try client.send("GET", "/slow?ms=600")
             busy.append(client)
         }
-        let idle = try TestClient(port: port)
-        try idle.get("/ping")
+        let idle = try HTTPConnection(port: port)
+        try idle.send("GET", "/ping")
         _ = try idle.readResponse()
         let start = Deadline.now()
         let done = DispatchSemaphore(value: 0)
@@ -27,7 +28,7 @@ import Testing
         for client in busy {
             let response = try client.readResponse()
             #expect(response.status == 200 && response.text == "slept 600")
-            #expect(response.headers["Connection"] == "close")
+            #expect(response.header("Connection") == "close")
         }
         // Each connection now lingers until its client closes (or 2 s pass); closing ends
         // that at once, so shutdown finishes soon after the handlers, far inside the 5 s drain
@@ -35,14 +36,14 @@ import Testing
         busy.removeAll()
         done.wait()
         #expect(Deadline.now().nanoseconds - start.nanoseconds < 2_500_000_000)
-        #expect((try? TestClient(port: port)) == nil, "still accepting after shutdown")
+        #expect((try? HTTPConnection(port: port)) == nil, "still accepting after shutdown")
     }
 
     @Test("the drain timeout bounds shutdown when a handler runs long")
     func drainTimeout() throws {
         let (server, port) = try TestServer.start()
-        let client = try TestClient(port: port)
-        try client.get("/slow?ms=5000")
+        let client = try HTTPConnection(port: port)
+        try client.send("GET", "/slow?ms=5000")
         usleep(50_000)
         let start = Deadline.now()
         server.shutdown(drainTimeout: .milliseconds(300))
@@ -55,15 +56,15 @@ import Testing
         let server = try BenchServerProcess()
         let process = server.process
         let port = server.port
-        var clients: [TestClient] = []
+        var clients: [HTTPConnection] = []
         for _ in 0 ..< 8 {
-            let client = try TestClient(port: port, timeout: 5)
+            let client = try HTTPConnection(port: port, timeout: 5)
             try client.send("GET /slow?ms=700 HTTP/1.1\r\nHost: t\r\n\r\n")
             clients.append(client)
         }
         // Every request's bytes are on the server's side once a later request has been answered.
-        let probe = try TestClient(port: port)
-        try probe.get("/ping")
+        let probe = try HTTPConnection(port: port)
+        try probe.send("GET", "/ping")
         #expect(try probe.readResponse().text == "pong")
         kill(process.processIdentifier, SIGTERM)
         #expect(probe.readsEOF(), "idle keep-alive connection not closed")

@@ -28,8 +28,8 @@ import AETestSupport
         let big = try curl("/text?size=100000")
         #expect(big.0 == 0 && big.1.count >= 100_000)
 
-        let plain = try TestClient(port: port)
-        try plain.get("/ping")
+        let plain = try HTTPConnection(port: port)
+        try plain.send("GET", "/ping")
         let reply = plain.readAll()
         #expect(!String(decoding: reply, as: UTF8.self).contains("pong"))
 

@@ -9,8 +9,9 @@ import Synchronization
 
 /// A fixed pool of threads that runs the jobs of handler tasks.
 final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
-    // `jobs` is guarded by its mutex; `available` counts jobs not yet taken.
-    private let jobs = Mutex(FIFOQueue<UnownedJob>())
+    // `jobs` is guarded by its mutex; `available` counts jobs not yet taken. A deque, not an
+    // array: a merged batch resumes dozens of handlers at once, and removeFirst would move the rest.
+    private let jobs = Mutex(Deque<UnownedJob>())
     private let available = DispatchSemaphore(value: 0)
     private let threadCount: Int
     private let stopping = Atomic<Bool>(false)
@@ -27,7 +28,7 @@ final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        jobs.withLock { $0.push(job) }
+        jobs.withLock { $0.append(job) }
         available.signal()
     }
 
@@ -40,7 +41,7 @@ final class HandlerExecutor: TaskExecutor, @unchecked Sendable {
     private func work() {
         while true {
             available.wait()
-            let job = jobs.withLock { $0.pop() }
+            let job = jobs.withLock { $0.popFirst() }
             if let job {
                 job.runSynchronously(on: asUnownedTaskExecutor())
             } else if stopping.load(ordering: .acquiring) {

@@ -1,5 +1,6 @@
 // The http-bench-server executable as a child process, for tests that need a process of
 // their own (signals, descriptor and memory counts).
+import AETestSupport
 import Foundation
 import Glibc
 
@@ -23,7 +24,7 @@ final class BenchServerProcess {
     /// `fileLimit` runs it under `prlimit --nofile` (prlimit execs it, so the pid is the server's).
     init(fileLimit: Int? = nil) throws {
         guard let path = Self.executable else {
-            throw TestClientError(description: "http-bench-server is not built next to the tests")
+            throw HTTPClientError("http-bench-server is not built next to the tests")
         }
         if let fileLimit {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
@@ -43,7 +44,7 @@ final class BenchServerProcess {
         }
         guard let port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
             kill(process.processIdentifier, SIGKILL)
-            throw TestClientError(description: "no readiness line from http-bench-server: \(line)")
+            throw HTTPClientError("no readiness line from http-bench-server: \(line)")
         }
         self.port = port
     }

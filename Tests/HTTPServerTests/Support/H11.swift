@@ -43,12 +43,12 @@ enum H11 {
             var read_delay: Double
             var expect_close: Bool
         }
-        guard let python = TestEnvironment.python else { throw TestClientError(description: "no Python") }
+        guard let python = TestEnvironment.python else { throw HTTPClientError("no Python") }
         let spec = try JSONEncoder().encode(Spec(port: port, requests: requests, read_size: readSize,
                                                  read_delay: readDelay, expect_close: expectClose))
         let (status, out, err) = try runProcess(python.path, ["-c", script], input: spec)
         guard status == 0 else {
-            throw TestClientError(description: "h11 client failed: \(String(decoding: err, as: UTF8.self))")
+            throw HTTPClientError("h11 client failed: \(String(decoding: err, as: UTF8.self))")
         }
         return try JSONDecoder().decode(H11Result.self, from: out)
     }
