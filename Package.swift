@@ -43,7 +43,7 @@ let package = Package(
 
         // The service: registry, job queue, HTTP endpoints over the engine.
         .target(name: "AEService", dependencies: [
-            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEJSON", "HTTPServer", "CLinux",
+            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEJSON", "Compression", "HTTPServer", "CLinux",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "AEDataTests", dependencies: ["AEData", "Compression", "AETestSupport"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "AECLITests", dependencies: ["AECLI", "AECheckpoint", "AEData", "AEModel", "AETestSupport"]),
-        .testTarget(name: "AEServiceTests", dependencies: ["AEService", "AETestSupport", "AECheckpoint", "AEModel", "AEMath", "HTTPServer",
+        .testTarget(name: "AEServiceTests", dependencies: ["AEService", "AETestSupport", "AECheckpoint", "AEModel", "AEMath", "Compression", "HTTPServer",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AEJSONTests", dependencies: ["AEJSON", "AETestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "AEJSON", "AETestSupport"],

@@ -1,6 +1,7 @@
 // One file of the web console, ready to send: its bytes, a gzip copy made once, and an entity
 // tag per representation, so a browser revalidates with If-None-Match and gets a 304.
 import AECheckpoint
+import Compression
 import Foundation
 import HTTPServer
 
@@ -25,7 +26,7 @@ struct ConsoleAsset: Sendable {
         // 16 bytes of SHA-256 name the content; a collision would need a deliberate attack on
         // our own build output.
         etag = "\"" + SHA256Digest.hex(of: bytes).prefix(32) + "\""
-        let compressed = ContentCoding.gzip(bytes, level: 9)
+        let compressed = Gzip.compress(bytes, level: 9)
         gzipped = compressed.count < bytes.count ? compressed : nil
     }
 

@@ -3,7 +3,7 @@
 import Compression
 
 /// Which codings a client accepts, and request bodies inflated under the body limit.
-enum ContentCoding {
+public enum ContentCoding {
     /// Inflates a `Content-Encoding: gzip` or `deflate` body (RFC 9110 §8.4.1.2: "deflate" is
     /// zlib-wrapped, as tritonclient sends it); output over `limit` bytes is refused as soon
     /// as it passes the limit, so a gzip bomb costs little.
@@ -16,7 +16,7 @@ enum ContentCoding {
     }
 
     /// Whether an `Accept-Encoding` value accepts gzip (RFC 9110 §12.5.3: `gzip` or `*`, q > 0).
-    static func acceptsGzip(_ acceptEncoding: String) -> Bool {
+    public static func acceptsGzip(_ acceptEncoding: String) -> Bool {
         var star: Bool?
         for element in acceptEncoding.split(separator: ",") {
             let parts = element.split(separator: ";")
