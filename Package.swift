@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "AEModel", dependencies: ["AEMath"]),
         .target(name: "AECheckpoint", dependencies: ["AEModel", "COpenSSL"]),
         .target(name: "AEData", dependencies: ["Compression"]),
+        // One training run (data → trainer → checkpoint), shared by `aeserve train` and the worker.
+        .target(name: "AETraining", dependencies: ["AEMath", "AEModel", "AECheckpoint", "AEData", "CLinux"]),
 
         // gzip and zlib streams through zlib, for datasets and HTTP bodies alike.
         .target(name: "Compression", dependencies: ["CZlib"]),
@@ -43,7 +45,7 @@ let package = Package(
 
         // The service: registry, job queue, HTTP endpoints over the engine.
         .target(name: "AEService", dependencies: [
-            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEJSON", "Compression", "HTTPServer", "CLinux",
+            "AEMath", "AEModel", "AECheckpoint", "AEData", "AETraining", "AEJSON", "Compression", "HTTPServer", "CLinux",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -52,7 +54,7 @@ let package = Package(
 
         // The command line: a library of commands (testable) and a thin executable.
         .target(name: "AECLI", dependencies: [
-            "AEMath", "AEModel", "AECheckpoint", "AEData", "AEService",
+            "AEMath", "AEModel", "AECheckpoint", "AEData", "AETraining", "AEService",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -71,7 +73,7 @@ let package = Package(
         .testTarget(name: "AEDataTests", dependencies: ["AEData", "Compression", "AETestSupport"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "AECLITests", dependencies: ["AECLI", "AECheckpoint", "AEData", "AEModel", "AETestSupport"]),
-        .testTarget(name: "AEServiceTests", dependencies: ["AEService", "AETestSupport", "AECheckpoint", "AEModel", "AEMath", "Compression", "HTTPServer",
+        .testTarget(name: "AEServiceTests", dependencies: ["AEService", "AETraining", "AETestSupport", "AECheckpoint", "AEModel", "AEMath", "Compression", "HTTPServer",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AEJSONTests", dependencies: ["AEJSON", "AETestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "AEJSON", "AETestSupport"],

@@ -81,7 +81,3 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-extension Dataset {
-    /// The samples as a `[count, dimension]` matrix.
-    var matrix: Matrix<Float> { Matrix(rows: count, columns: dimension, values: values) }
-}

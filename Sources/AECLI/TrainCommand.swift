@@ -3,6 +3,7 @@ import AECheckpoint
 import AEData
 import AEMath
 import AEModel
+import AETraining
 import ArgumentParser
 import Foundation
 
@@ -115,51 +116,41 @@ struct TrainCommand: ParsableCommand {
         BLAS.setThreadCount(threads)
         let output = try out.map(ModelLocator.output)
         let data = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: dataset), format: format, limit: limit)
+        let test = try testSet.map { try DatasetLoader.load(contentsOf: URL(fileURLWithPath: $0)) }
         let stateURL = stateFile.map { URL(fileURLWithPath: $0) }
 
-        var trainer: Trainer
+        let start: TrainingRun.Start
         if let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
             let state = try TrainingStateFile.load(contentsOf: stateURL)
             printError("resuming from \(stateURL.path) after epoch \(state.completedEpochs)")
-            trainer = try Trainer(state: state, data: data.matrix, options: options)
+            start = .resume(state)
         } else if let base {
-            let loaded = try ModelCheckpoint.load(contentsOf: try ModelLocator.resolve(base))
-            trainer = try Trainer(state: TrainingState(model: loaded.model, options: options), data: data.matrix, options: options)
+            start = .fineTune(try ModelCheckpoint.load(contentsOf: try ModelLocator.resolve(base)).model)
         } else {
             guard let architecture = try architecture.load() else { throw CLIError("no architecture") }
-            trainer = try Trainer(architecture: architecture, data: data.matrix, options: options)
+            start = .fresh(architecture)
         }
-        let kind = trainer.state.model.architecture.kind.rawValue
-        printError("training \(kind) on \(data.count) samples of \(data.dimension) (\(trainer.trainingSampleCount) for training), \(threads) BLAS thread(s)")
+        var run = try TrainingRun(start: start, data: data.matrix, options: options,
+                                  datasetName: URL(fileURLWithPath: dataset).lastPathComponent, testSet: test?.matrix)
+        let kind = run.state.model.architecture.kind.rawValue
+        let samples = run.trainer.trainingSampleCount
+        printError("training \(kind) on \(data.count) samples of \(data.dimension) (\(samples) for training), \(threads) BLAS thread(s)")
 
         let display = ProgressDisplay()
-        let samples = trainer.trainingSampleCount
-        let result = try trainer.run(
+        let outcome = try run.run(
             onEpoch: { record, state in
                 display.epoch(record, of: epochs)
                 if let stateURL { try TrainingStateFile.save(state, to: stateURL) }
             },
             onBatch: { display.batch($0, samplesPerEpoch: samples) })
-
-        var testMSE: Double?
-        if let testSet {
-            let test = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: testSet))
-            testMSE = Evaluation.meanSquaredError(of: result.model, on: test.matrix)
-            printError(String(format: "test-set reconstruction MSE %.6f (%d samples)", testMSE!, test.count))
+        if let testMSE = outcome.testMSE, let test {
+            printError(String(format: "test-set reconstruction MSE %.6f (%d samples)", testMSE, test.count))
         }
-        let last = result.history.last
-        let metadata = CheckpointMetadata(
-            dataset: URL(fileURLWithPath: dataset).lastPathComponent, epochs: result.history.count,
-            trainLoss: last?.trainLoss, validationLoss: last?.validationLoss, testMSE: testMSE,
-            createdAt: ISO8601DateFormatter().string(from: Date()), seed: seed,
-            trainingSeconds: result.history.reduce(0) { $0 + $1.seconds },
-            extra: ["optimizer": optimizer.rawValue, "learning_rate": String(learningRate),
-                    "batch_size": String(batchSize), "loss": loss.rawValue])
         guard let (store, name) = output else {
             printError("not saved: give --out models/<name> to write a version")
             return
         }
-        let version = try store.writeNewVersion(name: name, file: ModelCheckpoint.encode(result.model, metadata: metadata))
+        let version = try store.writeNewVersion(name: name, file: outcome.checkpoint)
         if let stateURL { try? FileManager.default.removeItem(at: stateURL) }
         print(store.url(name: name, version: version).path)
     }

@@ -36,10 +36,17 @@ public struct DataRoots: Sendable {
         for root in roots {
             guard let realRoot = Self.realPath(root.path) else { continue }
             let candidate = root.appendingPathComponent(relativePath).path
-            guard let real = Self.realPath(candidate) else { continue }
+            guard let real = Self.realPath(candidate) else {
+                // A missing file, unless a symlink on the way leads nowhere: then it is refused
+                // in the same words as a link leading outside, so that a client cannot learn
+                // whether something exists outside the roots.
+                if Self.passesThroughSymlink(root: root.path, relativePath: relativePath) {
+                    throw Self.leavesTheRoots(source)
+                }
+                continue
+            }
             guard real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else {
-                throw DataError(.refused, source: source, at: .whole,
-                                "resolves through a symbolic link to \(real), outside the data root \(realRoot)")
+                throw Self.leavesTheRoots(source)
             }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -49,6 +56,25 @@ public struct DataRoots: Sendable {
         }
         throw DataError(.notFound, source: source, at: .whole,
                         "no such file under the data roots searched: \(roots.map(\.path).joined(separator: ", "))")
+    }
+
+    /// The refusal for a path whose symlinks lead out of its root or to nothing; it names
+    /// neither the target nor whether it exists.
+    private static func leavesTheRoots(_ source: String) -> DataError {
+        DataError(.refused, source: source, at: .whole,
+                  "goes through a symbolic link that leads outside the data roots or to no file; expected a path to a file inside the data roots")
+    }
+
+    /// Whether a component of `relativePath` under `root` that exists is a symbolic link.
+    private static func passesThroughSymlink(root: String, relativePath: String) -> Bool {
+        var path = root
+        for component in relativePath.split(separator: "/") where component != "." {
+            path += "/" + component
+            var status = stat()
+            guard lstat(path, &status) == 0 else { return false }
+            if status.st_mode & S_IFMT == S_IFLNK { return true }
+        }
+        return false
     }
 
     /// The canonical path with every symlink resolved, or nil when it does not exist;

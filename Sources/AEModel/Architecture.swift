@@ -28,6 +28,17 @@ public struct Architecture: Codable, Sendable, Equatable {
             self.units = units
             self.activation = activation
         }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case units, activation
+        }
+
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            units = try c.decode(Int.self, forKey: .units)
+            activation = try c.decode(Activation.self, forKey: .activation)
+        }
     }
 
     /// The model family.
@@ -42,10 +53,20 @@ public struct Architecture: Codable, Sendable, Equatable {
     /// The latent size of a `variational` model (the width of its mean and log-variance heads).
     public var latentDimensionOverride: Int?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, encoder, decoder
         case inputDimension = "input_dim"
         case latentDimensionOverride = "latent_dim"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        inputDimension = try c.decode(Int.self, forKey: .inputDimension)
+        encoder = try c.decode([Layer].self, forKey: .encoder)
+        self.decoder = try c.decode([Layer].self, forKey: .decoder)
+        latentDimensionOverride = try c.decodeIfPresent(Int.self, forKey: .latentDimensionOverride)
     }
 
     /// An architecture; call `validate()` before building a model from it.

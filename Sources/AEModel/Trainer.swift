@@ -78,6 +78,12 @@ public struct Trainer: Sendable {
     /// Samples in the training split.
     public var trainingSampleCount: Int { trainRows.count }
 
+    /// The validation split's samples (no rows when `validation_split` is 0).
+    public var validationSamples: Matrix<Float> { data.gatherRows(validationRows[...]) }
+
+    /// The training split's samples, in the order of the split (not of any epoch's shuffle).
+    public var trainingSamples: Matrix<Float> { data.gatherRows(trainRows[...]) }
+
     /// Runs the remaining epochs.
     ///
     /// - Parameters:
@@ -116,13 +122,15 @@ public struct Trainer: Sendable {
         generator.shuffle(&order)
 
         let batchSize = options.batchSize
-        let batches = (order.count + batchSize - 1) / batchSize
+        // Written so that no sum can overflow, whatever the batch size.
+        let batches = order.count / batchSize + (order.count % batchSize == 0 ? 0 : 1)
         var gradients = model.zeroGradients()
         var lossSum = 0.0
         var seen = 0
         for b in 0..<batches {
             if isCancelled() { throw TrainingError.cancelled(completedEpochs: state.completedEpochs) }
-            let rows = order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]
+            let first = b * batchSize  // < order.count, so it cannot overflow
+            let rows = order[first..<(first + min(batchSize, order.count - first))]
             let target = data.gatherRows(rows)
             var input = target
             if options.noise > 0 {

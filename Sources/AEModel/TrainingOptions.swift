@@ -44,19 +44,20 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
             self.minDelta = minDelta
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case patience
             case minDelta = "min_delta"
         }
 
         public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             patience = try c.decode(Int.self, forKey: .patience)
             minDelta = try c.decodeIfPresent(Double.self, forKey: .minDelta) ?? 0
         }
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case epochs, optimizer, loss, seed, noise, beta, momentum
         case batchSize = "batch_size"
         case learningRate = "learning_rate"
@@ -70,6 +71,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public init() {}
 
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize

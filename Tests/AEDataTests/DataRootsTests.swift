@@ -55,12 +55,34 @@ import AEData
         }
     }
 
-    @Test("a symlink leading outside its root is refused, naming the root")
+    @Test("a symlink leading outside its root is refused without naming where it leads")
     func symlinkEscape() throws {
         try Self.withRoots { folder, roots in
-            expectDataError(.refused, containing: ["escape.csv", "symbolic link", "outside the data root", "/first"]) {
+            expectDataError(.refused, containing: ["escape.csv", "symbolic link", "inside the data roots"]) {
                 _ = try roots.resolve("escape.csv")
             }
+            do {
+                _ = try roots.resolve("escape.csv")
+            } catch {
+                #expect(!"\(error)".contains("secret"), "the message reveals the link's target: \(error)")
+                #expect(!"\(error)".contains(folder.path), "the message reveals a path outside the roots: \(error)")
+            }
+        }
+    }
+
+    @Test("a link outside to a missing file and a link outside to an existing one get the same answer (regression: they could be told apart)")
+    func symlinkTargetsCannotBeProbed() throws {
+        try Self.withRoots { folder, roots in
+            let first = roots.roots[0]
+            try FileManager.default.createSymbolicLink(at: first.appendingPathComponent("dangling.csv"),
+                                                       withDestinationURL: folder.appendingPathComponent("missing.csv"))
+            func answer(_ path: String) -> String {
+                do { _ = try roots.resolve(path); return "resolved" } catch let error as DataError {
+                    return "\(error.kind) \(error.message)"
+                } catch { return "\(error)" }
+            }
+            #expect(answer("dangling.csv") == answer("escape.csv"))
+            #expect(answer("dangling.csv").hasPrefix("refused"))
         }
     }
 

@@ -3,6 +3,7 @@ import AEData
 import AEMath
 import AEModel
 import AEService
+import AETraining
 import AETestSupport
 import Foundation
 import Testing

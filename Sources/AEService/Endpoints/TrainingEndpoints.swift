@@ -107,23 +107,7 @@ extension Service {
     }
 
     private func decodeJobRequest(_ body: [UInt8]) throws(APIError) -> TrainingJobRequest {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(body))
-        } catch {
-            throw APIError.malformed("invalid JSON: the body is not a JSON document")
-        }
-        guard let dictionary = object as? [String: Any] else { throw APIError.malformed("the body must be a JSON object") }
-        if let (path, allowed) = TrainingJobSchema.unknownKey(in: dictionary) {
-            throw APIError.invalid("unknown_field", "unknown field '\(path)'; allowed there: \(allowed.sorted().joined(separator: ", "))")
-        }
-        do {
-            return try JSONDecoder().decode(TrainingJobRequest.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw APIError.invalid("invalid_field", error.fieldMessage)
-        } catch {
-            throw APIError.invalid("invalid_field", "\(error)")
-        }
+        try decodeStrictJSON(TrainingJobRequest.self, from: body)
     }
 
     private func jobResponse(_ job: TrainingJob, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) throws -> HTTPResponse {

@@ -4,6 +4,7 @@ import AECheckpoint
 import AEData
 import AEMath
 import AEModel
+import AETraining
 import CLinux
 import Foundation
 
@@ -225,10 +226,10 @@ public final class JobQueue: @unchecked Sendable {
         job.startedAt = Date()
         update(job)
         do {
-            var trainer = try makeTrainer(for: job)
+            var run = try makeRun(for: job)
             let epochs = job.request.training.epochs
             // The job's products use `threads` cores, whatever inference is given.
-            let result = try Parallel.$taskWidth.withValue(settings.threads) { try trainer.run(
+            let outcome = try Parallel.$taskWidth.withValue(settings.threads) { try run.run(
                 onEpoch: { [self] record, state in
                     try store.saveState(state, jobID: id)
                     job.history = state.history
@@ -242,14 +243,9 @@ public final class JobQueue: @unchecked Sendable {
                 isCancelled: { [self] in
                     lock.withLock { stopping || cancelRequested.contains(id) }
                 }) }
-            let last = result.history.last
-            let metadata = CheckpointMetadata(
-                dataset: job.request.dataset.path ?? "inline", epochs: result.history.count,
-                trainLoss: last?.trainLoss, validationLoss: last?.validationLoss,
-                createdAt: ISO8601DateFormatter().string(from: Date()), seed: job.request.training.seed,
-                trainingSeconds: result.history.reduce(0) { $0 + $1.seconds }, extra: ["job": id])
-            let served = try registry.publish(name: job.request.model, model: result.model, metadata: metadata,
+            let served = try registry.publish(name: job.request.model, model: outcome.model, metadata: outcome.metadata,
                                               activate: job.request.activate)
+            let last = outcome.history.last
             job.result = JobResult(model: served.name, version: served.version, activated: job.request.activate,
                                    trainLoss: last?.trainLoss, validationLoss: last?.validationLoss)
             finish(&job, .succeeded)
@@ -266,35 +262,21 @@ public final class JobQueue: @unchecked Sendable {
         }
     }
 
-    private func makeTrainer(for job: TrainingJob) throws -> Trainer {
+    private func makeRun(for job: TrainingJob) throws -> TrainingRun {
         let request = job.request
-        let data = try loadDataset(request.dataset)
+        let data = try DatasetResolver(roots: settings.dataRoots).load(request.dataset).matrix
+        let start: TrainingRun.Start
         if let state = try store.loadState(jobID: job.id) {
-            return try Trainer(state: state, data: data, options: request.training)
-        }
-        if let base = request.baseVersion {
-            let served = try registry.model(named: request.model, version: base)
-            return try Trainer(state: TrainingState(model: served.model, options: request.training), data: data,
-                               options: request.training)
-        }
-        guard let architecture = request.architecture else {
+            start = .resume(state)
+        } else if let base = request.baseVersion {
+            start = .fineTune(try registry.model(named: request.model, version: base).model)
+        } else if let architecture = request.architecture {
+            start = .fresh(architecture)
+        } else {
             throw APIError.invalid("missing_architecture", "give architecture or base_version")
         }
-        return try Trainer(architecture: architecture, data: data, options: request.training)
-    }
-
-    private func loadDataset(_ spec: DatasetSpec) throws -> Matrix<Float> {
-        let dataset: Dataset
-        if let vectors = spec.vectors {
-            dataset = try Dataset(vectors: vectors, source: "dataset.vectors")
-        } else if let path = spec.path {
-            dataset = try DatasetLoader.load(contentsOf: try settings.dataRoots.resolve(path), format: spec.format,
-                                             limit: spec.limit)
-        } else {
-            throw APIError.invalid("missing_dataset", "dataset needs path or vectors")
-        }
-        let limited = spec.vectors != nil && spec.limit != nil ? dataset.prefix(spec.limit!) : dataset
-        return Matrix(rows: limited.count, columns: limited.dimension, values: limited.values)
+        return try TrainingRun(start: start, data: data, options: request.training,
+                               datasetName: request.dataset.displayName, extraMetadata: ["job": job.id])
     }
 
     /// Checks what can be checked before queueing, so a bad job is refused at once.
@@ -331,26 +313,22 @@ public final class JobQueue: @unchecked Sendable {
                 throw .invalid("unknown_base_version", "base_version: \(error.description)")
             }
         }
-        let dataset = request.dataset
-        switch (dataset.path, dataset.vectors) {
-        case (nil, nil): throw .invalid("missing_dataset", "dataset needs path or vectors")
-        case (.some, .some): throw .invalid("conflicting_fields", "dataset takes path or vectors, not both")
-        case (.some(let path), nil):
-            do { _ = try settings.dataRoots.resolve(path) } catch let error as DataError {
-                let status = error.kind == .notFound ? 422 : 403
-                // The description names the path as given ("missing.csv: no such file under …").
-                throw APIError(status, error.kind == .notFound ? "dataset_not_found" : "dataset_path_refused",
-                               "dataset.path: \(error.description)")
-            } catch {
-                throw .invalid("dataset_path_refused", "dataset.path: \(error)")
+        do {
+            try DatasetResolver(roots: settings.dataRoots).check(request.dataset, width: request.architecture?.inputDimension)
+        } catch {
+            switch error.kind {
+            case .notFound: throw .invalid("dataset_not_found", error.description)
+            case .refused: throw APIError(403, "dataset_path_refused", error.description)
+            case .missing: throw .invalid("missing_dataset", error.description)
+            case .conflicting: throw .invalid("conflicting_fields", error.description)
+            case .invalid: throw .invalid("invalid_dataset", error.description)
             }
-        case (nil, .some(let vectors)):
-            guard vectors.count <= settings.maxInlineVectors else {
-                throw .invalid("dataset_too_large", """
-                    dataset.vectors has \(vectors.count) vectors; the limit is \(settings.maxInlineVectors) \
-                    (setting training.max_inline_vectors); use a file under a data root
-                    """)
-            }
+        }
+        if let vectors = request.dataset.vectors, vectors.count > settings.maxInlineVectors {
+            throw .invalid("dataset_too_large", """
+                dataset.vectors has \(vectors.count) vectors; the limit is \(settings.maxInlineVectors) \
+                (setting training.max_inline_vectors); use a file under a data root
+                """)
         }
     }
 

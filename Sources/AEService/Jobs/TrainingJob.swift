@@ -2,6 +2,7 @@
 // stands, and what came of it.
 import AEData
 import AEModel
+import AETraining
 import Foundation
 
 /// What a `POST /train-job` body asks for.
@@ -30,12 +31,13 @@ public struct TrainingJobRequest: Codable, Sendable, Equatable {
         self.activate = activate
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case model, architecture, dataset, training, activate
         case baseVersion = "base_version"
     }
 
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decode(String.self, forKey: .model)
         architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture)
@@ -43,56 +45,6 @@ public struct TrainingJobRequest: Codable, Sendable, Equatable {
         dataset = try c.decode(DatasetSpec.self, forKey: .dataset)
         training = try c.decodeIfPresent(TrainingOptions.self, forKey: .training) ?? TrainingOptions()
         activate = try c.decodeIfPresent(Bool.self, forKey: .activate) ?? true
-    }
-}
-
-/// Where a job's data comes from: a file under the data roots, or inline vectors.
-public struct DatasetSpec: Codable, Sendable, Equatable {
-    /// A path relative to a configured data root.
-    public var path: String?
-    /// The format when the name does not tell.
-    public var format: DatasetFormat?
-    /// Inline samples.
-    public var vectors: [[Float]]?
-    /// Use only the first `limit` samples.
-    public var limit: Int?
-
-    /// A dataset specification.
-    public init(path: String? = nil, format: DatasetFormat? = nil, vectors: [[Float]]? = nil, limit: Int? = nil) {
-        self.path = path
-        self.format = format
-        self.vectors = vectors
-        self.limit = limit
-    }
-
-    /// Set in an encoder's `userInfo` to write inline vectors; otherwise only their count is
-    /// written, so job answers and the per-epoch job file stay small.
-    public static let includesVectors = CodingUserInfoKey(rawValue: "aeserve.includesVectors")!
-
-    enum CodingKeys: String, CodingKey {
-        case path, format, vectors, limit
-        case vectorCount = "vector_count"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        path = try c.decodeIfPresent(String.self, forKey: .path)
-        format = try c.decodeIfPresent(DatasetFormat.self, forKey: .format)
-        vectors = try c.decodeIfPresent([[Float]].self, forKey: .vectors)
-        limit = try c.decodeIfPresent(Int.self, forKey: .limit)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(path, forKey: .path)
-        try c.encodeIfPresent(format, forKey: .format)
-        try c.encodeIfPresent(limit, forKey: .limit)
-        guard let vectors else { return }
-        if encoder.userInfo[Self.includesVectors] as? Bool == true {
-            try c.encode(vectors, forKey: .vectors)
-        } else {
-            try c.encode(vectors.count, forKey: .vectorCount)
-        }
     }
 }
 

@@ -3,9 +3,9 @@ import AEMath
 import AEModel
 
 /// Measures a model on a dataset.
-enum Evaluation {
+public enum Evaluation {
     /// Mean squared reconstruction error over every value of `data`, in chunks of 1024 rows.
-    static func meanSquaredError(of model: Autoencoder<Float>, on data: Matrix<Float>) -> Double {
+    public static func meanSquaredError(of model: Autoencoder<Float>, on data: Matrix<Float>) -> Double {
         var total = 0.0
         for start in stride(from: 0, to: data.rows, by: 1024) {
             let rows = start..<min(start + 1024, data.rows)

@@ -1,0 +1,116 @@
+// One training run from samples to a checkpoint with its metadata: the recipe that
+// `aeserve train` and the training worker share, so it exists once.
+import AECheckpoint
+import AEMath
+import AEModel
+import Foundation
+
+/// A training run: a trainer over the data, then the model, its facts and its checkpoint.
+///
+/// ```swift
+/// var run = try TrainingRun(start: .fresh(architecture), data: samples, options: options, datasetName: "train.idx")
+/// let outcome = try run.run(onEpoch: { record, state in try save(state) })
+/// try ModelStore(root: models).writeNewVersion(name: "m", file: outcome.checkpoint)
+/// ```
+public struct TrainingRun: Sendable {
+    /// Where the weights start from.
+    public enum Start: Sendable {
+        /// A new model, with weights seeded by the options' seed.
+        case fresh(Architecture)
+        /// A trained model, fine-tuned with a fresh optimizer.
+        case fineTune(Autoencoder<Float>)
+        /// A run stopped after some epochs, continued exactly where it stopped.
+        case resume(TrainingState)
+    }
+
+    /// The options of the run.
+    public let options: TrainingOptions
+    /// The trainer, whose `state` is the resumable state as of the last finished epoch.
+    public private(set) var trainer: Trainer
+    private let datasetName: String
+    private let testSet: Matrix<Float>?
+    private let extraMetadata: [String: String]
+
+    /// A run over `data` (one sample per row). `datasetName` goes into the checkpoint's
+    /// metadata; a `testSet` adds its reconstruction MSE; `extraMetadata` adds keys (a job id).
+    public init(start: Start, data: Matrix<Float>, options: TrainingOptions, datasetName: String,
+                testSet: Matrix<Float>? = nil, extraMetadata: [String: String] = [:]) throws {
+        switch start {
+        case .fresh(let architecture):
+            trainer = try Trainer(architecture: architecture, data: data, options: options)
+        case .fineTune(let model):
+            trainer = try Trainer(state: TrainingState(model: model, options: options), data: data, options: options)
+        case .resume(let state):
+            trainer = try Trainer(state: state, data: data, options: options)
+        }
+        if let testSet, testSet.columns != trainer.state.model.architecture.inputDimension {
+            throw TrainingError.invalidData("""
+                the test set has \(testSet.columns) values per sample; the model expects input_dim \
+                \(trainer.state.model.architecture.inputDimension)
+                """)
+        }
+        self.options = options
+        self.datasetName = datasetName
+        self.testSet = testSet
+        self.extraMetadata = extraMetadata
+    }
+
+    /// The resumable state as of the last finished epoch.
+    public var state: TrainingState { trainer.state }
+
+    /// Runs the remaining epochs (see `Trainer.run` for the callbacks), then measures the test
+    /// set and describes the model in checkpoint metadata.
+    public mutating func run(
+        onEpoch: (EpochRecord, TrainingState) throws -> Void = { _, _ in },
+        onBatch: ((BatchProgress) -> Void)? = nil,
+        isCancelled: () -> Bool = { false }
+    ) throws -> TrainingOutcome {
+        let result = try trainer.run(onEpoch: onEpoch, onBatch: onBatch, isCancelled: isCancelled)
+        let testMSE = testSet.map { Evaluation.meanSquaredError(of: result.model, on: $0) }
+        let last = result.history.last
+        var extra = extraMetadata
+        extra["optimizer"] = options.optimizer.rawValue
+        extra["learning_rate"] = String(options.learningRate)
+        extra["batch_size"] = String(options.batchSize)
+        extra["loss"] = options.loss.rawValue
+        let metadata = CheckpointMetadata(
+            dataset: datasetName, epochs: result.history.count, trainLoss: last?.trainLoss,
+            validationLoss: last?.validationLoss, testMSE: testMSE,
+            createdAt: ISO8601DateFormatter().string(from: Date()), seed: options.seed,
+            trainingSeconds: result.history.reduce(0) { $0 + $1.seconds }, extra: extra)
+        // Calibration scores the validation split; a run without one scores its training split.
+        let validation = trainer.validationSamples
+        let calibrationSamples = validation.rows > 0
+            ? CalibrationSamples(samples: validation, source: "validation split of \(datasetName)")
+            : CalibrationSamples(samples: trainer.trainingSamples, source: "training split of \(datasetName)")
+        return TrainingOutcome(model: result.model, history: result.history, stoppedEarly: result.stoppedEarly,
+                               metadata: metadata, testMSE: testMSE, calibrationSamples: calibrationSamples)
+    }
+}
+
+/// Samples a finished run sets aside for calibrating its anomaly scores, and where they came from.
+public struct CalibrationSamples: Sendable {
+    /// One sample per row.
+    public var samples: Matrix<Float>
+    /// Where they came from, e.g. "validation split of train-images-idx3-ubyte.gz".
+    public var source: String
+}
+
+/// What a finished run produced.
+public struct TrainingOutcome: Sendable {
+    /// The trained model (the best epoch's weights when early stopping kept them).
+    public var model: Autoencoder<Float>
+    /// One record per epoch run.
+    public var history: [EpochRecord]
+    /// Whether early stopping ended the run.
+    public var stoppedEarly: Bool
+    /// The facts stored in the checkpoint.
+    public var metadata: CheckpointMetadata
+    /// The test set's reconstruction MSE, when one was given.
+    public var testMSE: Double?
+    /// The samples to calibrate anomaly scores on.
+    public var calibrationSamples: CalibrationSamples
+
+    /// The checkpoint file: the model and its metadata.
+    public var checkpoint: SafeTensorsFile { ModelCheckpoint.encode(model, metadata: metadata) }
+}
