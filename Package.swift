@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // aeserve: trains and serves autoencoders. Dependencies point one way:
-// aeserve → AECLI → {AEModel, AECheckpoint, AEData}; AEModel → AEMath → CBLAS.
+// aeserve → AECLI → AEService → {HTTPServer, AEJSON, AETraining} → {AECheckpoint, AEData, AEModel}
+// → AEMath → CBLAS; CLinux, CZlib and COpenSSL are the C libraries below them.
 import PackageDescription
 
 let package = Package(

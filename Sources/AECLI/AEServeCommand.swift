@@ -13,7 +13,8 @@ public struct AEServeCommand: ParsableCommand {
         abstract: "Train and serve autoencoders.",
         discussion: "Models live in <models>/<name>/<version>/model.safetensors; see 'aeserve <command> --help'.",
         version: Service.version,
-        subcommands: [ServeCommand.self, TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self,
+                      BenchCommand.self, TrainWorkerCommand.self])
 
     public init() {}
 

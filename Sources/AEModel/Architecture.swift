@@ -87,14 +87,25 @@ public struct Architecture: Codable, Sendable, Equatable {
         }
     }
 
+    /// The widest layer (input_dim, units, latent_dim) any architecture may have: 2^24.
+    /// Together with `maximumLayers` it keeps every size derived from an architecture (parameter
+    /// counts, buffer sizes) far from overflowing; services set lower limits of their own.
+    public static let maximumWidth = 1 << 24
+    /// The most layers one stack (encoder or decoder) may have.
+    public static let maximumLayers = 1024
+
     /// Checks every constraint of the contract, naming the field that breaks one.
     public func validate() throws(ArchitectureError) {
-        guard inputDimension >= 1 else {
-            throw ArchitectureError("input_dim must be at least 1, got \(inputDimension)")
+        let widest = Self.maximumWidth
+        guard (1...widest).contains(inputDimension) else {
+            throw ArchitectureError("input_dim must be from 1 to \(widest), got \(inputDimension)")
         }
         for (name, stack) in [("encoder", encoder), ("decoder", decoder)] {
-            for (i, layer) in stack.enumerated() where layer.units < 1 {
-                throw ArchitectureError("\(name)[\(i)].units must be at least 1, got \(layer.units)")
+            guard stack.count <= Self.maximumLayers else {
+                throw ArchitectureError("\(name) has \(stack.count) layers; at most \(Self.maximumLayers) are allowed")
+            }
+            for (i, layer) in stack.enumerated() where !(1...widest).contains(layer.units) {
+                throw ArchitectureError("\(name)[\(i)].units must be from 1 to \(widest), got \(layer.units)")
             }
         }
         guard let last = decoder.last else {
@@ -121,10 +132,42 @@ public struct Architecture: Codable, Sendable, Equatable {
             guard let latent = latentDimensionOverride else {
                 throw ArchitectureError("a variational model needs latent_dim (the size of the mean and logvar heads)")
             }
-            guard latent >= 1 else {
-                throw ArchitectureError("latent_dim must be at least 1, got \(latent)")
+            guard (1...widest).contains(latent) else {
+                throw ArchitectureError("latent_dim must be from 1 to \(widest), got \(latent)")
             }
         }
+    }
+
+    /// How large a model of this architecture is; nil counts overflowed (only possible for an
+    /// architecture that fails `validate()`).
+    public var size: (parameters: Int?, activationsPerSample: Int) {
+        var parameters: Int? = 0
+        var activations = inputDimension
+        var width = inputDimension
+        func add(inputs: Int, outputs: Int) {
+            let (product, overflow) = outputs.multipliedReportingOverflow(by: inputs &+ 1)
+            if let sum = parameters, !overflow {
+                let (total, overflowed) = sum.addingReportingOverflow(product)
+                parameters = overflowed ? nil : total
+            } else {
+                parameters = nil
+            }
+            activations = activations.addingReportingOverflow(outputs).overflow ? .max : activations + outputs
+        }
+        for layer in encoder {
+            add(inputs: width, outputs: layer.units)
+            width = layer.units
+        }
+        if kind == .variational {
+            add(inputs: width, outputs: latentDimension)   // mean head
+            add(inputs: width, outputs: latentDimension)   // log-variance head
+            width = latentDimension
+        }
+        for layer in decoder {
+            add(inputs: width, outputs: layer.units)
+            width = layer.units
+        }
+        return (parameters, activations)
     }
 
     /// The architecture as compact JSON text with sorted keys (as stored in checkpoints).

@@ -94,11 +94,20 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
                           weightDecay: weightDecay)
     }
 
+    /// The most epochs any run may ask for; services set a lower limit of their own.
+    public static let maximumEpochs = 10_000_000
+    /// The largest batch any run may ask for; services bound activations per batch lower.
+    public static let maximumBatchSize = 1 << 24
+
     /// Checks every option's range, naming the option that is out of it.
     public func validate() throws(TrainingError) {
         func bad(_ message: String) -> TrainingError { .invalidOptions(message) }
         guard epochs >= 1 else { throw bad("epochs must be at least 1, got \(epochs)") }
+        guard epochs <= Self.maximumEpochs else { throw bad("epochs must be at most \(Self.maximumEpochs), got \(epochs)") }
         guard batchSize >= 1 else { throw bad("batch_size must be at least 1, got \(batchSize)") }
+        guard batchSize <= Self.maximumBatchSize else {
+            throw bad("batch_size must be at most \(Self.maximumBatchSize), got \(batchSize)")
+        }
         guard learningRate.isFinite, learningRate > 0 else {
             throw bad("learning_rate must be a positive number, got \(learningRate)")
         }
@@ -118,6 +127,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         }
         if let rule = earlyStopping {
             guard rule.patience >= 1 else { throw bad("early_stopping.patience must be at least 1, got \(rule.patience)") }
+            guard rule.patience <= Self.maximumEpochs else {
+                throw bad("early_stopping.patience must be at most \(Self.maximumEpochs), got \(rule.patience)")
+            }
             guard rule.minDelta.isFinite, rule.minDelta >= 0 else {
                 throw bad("early_stopping.min_delta must be a non-negative number, got \(rule.minDelta)")
             }

@@ -58,12 +58,18 @@ public final class Service: Sendable {
             var settings = JobQueueSettings()
             settings.maxQueued = configuration.training.maxQueued
             settings.concurrency = configuration.training.concurrency
-            settings.maxInlineVectors = configuration.training.maxInlineVectors
-            settings.threads = configuration.training.threads
-            settings.maxParameters = configuration.training.maxParameters
-            settings.maxEpochs = configuration.training.maxEpochs
+            settings.limits.maxInlineVectors = configuration.training.maxInlineVectors
+            settings.limits.maxParameters = configuration.training.maxParameters
+            settings.limits.maxEpochs = configuration.training.maxEpochs
+            settings.limits.maxLayers = configuration.training.maxLayers
+            settings.limits.maxBatchActivations = configuration.training.maxBatchActivations
+            settings.worker.threads = configuration.training.threads
+            settings.worker.memoryLimitBytes = configuration.training.memoryLimitBytes > 0
+                ? configuration.training.memoryLimitBytes : nil
+            settings.worker.maxAttempts = configuration.training.maxAttempts
+            settings.worker.executable = configuration.training.workerExecutable ?? Self.ownExecutable
             settings.dataRoots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
-            jobs = JobQueue(store: try FolderJobStore(root: state.appendingPathComponent("jobs")), registry: registry,
+            jobs = JobQueue(store: try JobStore(root: state.appendingPathComponent("jobs")), registry: registry,
                             settings: settings) { event in
                 metrics.record(event)
                 if case .finished(let job) = event {
@@ -113,6 +119,12 @@ public final class Service: Sendable {
     /// Forgets a stream added with `addEventStream`.
     func removeEventStream(_ token: UUID) {
         _ = eventStreams.withLock { $0.removeValue(forKey: token) }
+    }
+
+    /// This process's executable, for training workers: resolved once at start, so that a
+    /// binary replaced on disk later (an upgrade) does not change what workers run mid-way.
+    static var ownExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
     }
 
     /// Whether the service is shutting down.

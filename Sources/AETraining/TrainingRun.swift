@@ -15,6 +15,15 @@ import Foundation
 public struct TrainingRun: Sendable {
     /// Where the weights start from.
     public enum Start: Sendable {
+        /// The architecture of the model the run trains.
+        public var architecture: Architecture {
+            switch self {
+            case .fresh(let architecture): architecture
+            case .fineTune(let model): model.architecture
+            case .resume(let state): state.model.architecture
+            }
+        }
+
         /// A new model, with weights seeded by the options' seed.
         case fresh(Architecture)
         /// A trained model, fine-tuned with a fresh optimizer.
@@ -57,6 +66,24 @@ public struct TrainingRun: Sendable {
 
     /// The resumable state as of the last finished epoch.
     public var state: TrainingState { trainer.state }
+
+    /// About how many bytes a run of `architecture` over `samples` rows in batches of
+    /// `batchSize` holds at its peak: the data twice (the samples and a split's copy), every
+    /// parameter six times (weights, gradients, two optimizer moments, the best epoch's copy,
+    /// the saved state), a batch's activations three times (forward, backward, the loss) and
+    /// 256 MiB for the runtime (a worker's data segment is ~180 MiB before it reads anything: thread
+    /// stacks and malloc arenas). Saturates instead of overflowing.
+    public static func estimatedMemory(architecture: Architecture, samples: Int, batchSize: Int) -> Int {
+        let size = architecture.size
+        let terms = [
+            samples.multipliedReportingOverflow(by: architecture.inputDimension * 4 * 2),
+            (size.parameters ?? .max).multipliedReportingOverflow(by: 4 * 6),
+            min(batchSize, samples).multipliedReportingOverflow(by: size.activationsPerSample * 4 * 3),
+        ]
+        return terms.reduce(256 << 20) { total, term in
+            term.overflow ? .max : total.addingReportingOverflow(term.partialValue).overflow ? .max : total + term.partialValue
+        }
+    }
 
     /// Runs the remaining epochs (see `Trainer.run` for the callbacks), then measures the test
     /// set and describes the model in checkpoint metadata.

@@ -3,6 +3,10 @@
 #include "CLinux.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -58,3 +62,49 @@ int clinux_sched_idle_policy(void) { return SCHED_IDLE; }
 int clinux_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0) == 0 ? 0 : errno;
 }
+
+extern char **environ;
+
+int clinux_spawn(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int result = posix_spawn_file_actions_init(&actions);
+    if (result != 0) return result;
+    result = posix_spawnattr_init(&attributes);
+    if (result != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return result;
+    }
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    // Servers ignore SIGPIPE and catch SIGTERM; a child must start with default actions.
+    if ((result = posix_spawnattr_setsigmask(&attributes, &none)) == 0
+        && (result = posix_spawnattr_setsigdefault(&attributes, &all)) == 0
+        && (result = posix_spawnattr_setpgroup(&attributes, 0)) == 0
+        && (result = posix_spawnattr_setflags(&attributes,
+                                              POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)) == 0
+        && (result = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)) == 0
+        && (result = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1)) == 0
+        && (result = posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2)) == 0
+        && (result = posix_spawn_file_actions_addclosefrom_np(&actions, 3)) == 0) {
+        pid_t child = 0;
+        result = posix_spawn(&child, path, &actions, &attributes, argv, environ);
+        if (result == 0) *pid = child;
+    }
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+}
+
+int clinux_wait(int pid, int *status) {
+    for (;;) {
+        if (waitpid(pid, status, 0) == pid) return 0;
+        if (errno != EINTR) return errno;
+    }
+}
+
+int clinux_exited(int status) { return WIFEXITED(status); }
+int clinux_exit_status(int status) { return WEXITSTATUS(status); }
+int clinux_signaled(int status) { return WIFSIGNALED(status); }
+int clinux_terminating_signal(int status) { return WTERMSIG(status); }

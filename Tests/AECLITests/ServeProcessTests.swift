@@ -6,6 +6,7 @@ import AEMath
 import AEModel
 import AETestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// One `aeserve serve` child process over a temporary folder (`models/`, `state/`, `data/`).
@@ -112,13 +113,13 @@ struct ServeProcessTests {
         decoder: [.init(units: 12, activation: .relu), .init(units: 16, activation: .sigmoid)])
 
     /// A seeded job long enough (tens of epochs of small batches) to be caught mid-training.
-    static func jobBody(model: String) -> String {
+    static func jobBody(model: String, epochs: Int = 50) -> String {
         var g = RandomGenerator(seed: 3)
         let vectors = (0..<256).map { _ in "[" + (0..<16).map { _ in "\(Float(g.nextUniform()))" }.joined(separator: ",") + "]" }
         return """
             {"model": "\(model)", "architecture": \(architecture.jsonText()),
              "dataset": {"vectors": [\(vectors.joined(separator: ","))]},
-             "training": {"epochs": 50, "batch_size": 2, "optimizer": "adam", "learning_rate": 0.002,
+             "training": {"epochs": \(epochs), "batch_size": 2, "optimizer": "adam", "learning_rate": 0.002,
                           "validation_split": 0.1, "seed": 1234},
              "activate": true}
             """
@@ -159,7 +160,13 @@ struct ServeProcessTests {
         try events.send("GET", "/train-job/\(id)/events")
         #expect(try events.readHead().status == 200)
         let before = try server.waitForJob(id) { ($0["progress"]?["epoch"]?.int ?? 0) >= 2 }
+        let workers = ProcessTable.trainingWorkers(ofJob: id)
+        #expect(workers.count == 1 && workers.first?.parent == server.process.processIdentifier,
+                "one worker process, a child of the server: \(workers)")
         let stopped = try #require(server.stop(signal), "the server did not exit after signal \(signal)")
+        // No orphan: the worker stopped (SIGTERM) or died with its parent (kill -9).
+        #expect(ProcessTable.waitUntilGone(["train-worker", "\(id).assignment.json"], timeout: 5),
+                "the worker outlived the server: \(ProcessTable.trainingWorkers(ofJob: id))")
         if signal == SIGTERM {
             #expect(stopped.reason == .exit && stopped.status == 0, "SIGTERM exits 0: \(stopped)\n\(server.log.suffix(2000))")
             #expect(stopped.seconds < 5, "drained in \(stopped.seconds) s with an events stream open")
@@ -196,6 +203,67 @@ struct ServeProcessTests {
                                    folder.appendingPathComponent("models/reference/1/model.safetensors"))
         // The resumed job's final losses equal the uninterrupted run's.
         #expect(done["result"]?["train_loss"] == referenceDone["result"]?["train_loss"])
+        #expect(server.stop(SIGTERM)?.status == 0)
+    }
+
+    @Test("kill -9 of the worker mid-training: the server answers /encode throughout and the job resumes to the weights of an uninterrupted run")
+    func workerKilled() throws {
+        let folder = try Self.newFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ServeProcess(folder: folder)
+        let submitted = try server.post("/train-job", Self.jobBody(model: "victim", epochs: 12))
+        try #require(submitted.status == 202, "\(submitted.text)")
+        let id = try #require(try submitted.json()["id"]?.string)
+        _ = try server.waitForJob(id) { ($0["progress"]?["epoch"]?.int ?? 0) >= 2 }
+        let worker = try #require(ProcessTable.trainingWorkers(ofJob: id).first, "no worker for \(id)")
+
+        // Requests go on while the worker dies and a new one takes over.
+        let vector = "[" + Array(repeating: "0.5", count: 16).joined(separator: ",") + "]"
+        let answers = Mutex<[Int]>([])
+        let stop = Atomic<Bool>(false)
+        let port = server.port
+        let client = Thread {
+            while !stop.load(ordering: .relaxed) {
+                let status = (try? HTTPClient.request(port: port, "POST", "/encode", json: #"{"vector": \#(vector)}"#, timeout: 5))?.status ?? -1
+                answers.withLock { $0.append(status) }
+                usleep(20_000)
+            }
+        }
+        client.start()
+        defer { stop.store(true, ordering: .relaxed) }
+        kill(worker.pid, SIGKILL)
+        let done = try server.waitForJob(id, timeout: 180) {
+            $0["state"]?.string.map { ["succeeded", "failed", "cancelled"].contains($0) } == true
+        }
+        stop.store(true, ordering: .relaxed)
+        while client.isExecuting { usleep(1_000) }
+        #expect(done["state"]?.string == "succeeded", "\(done["error"] ?? .null)")
+        #expect(done["attempts"]?.int == 2)
+        let statuses = answers.withLock { $0 }
+        #expect(statuses.count > 10 && statuses.allSatisfy { $0 == 200 }, "/encode answers while the worker died: \(Set(statuses))")
+
+        let reference = try server.post("/train-job", Self.jobBody(model: "reference", epochs: 12))
+        let referenceID = try #require(try reference.json()["id"]?.string)
+        _ = try server.waitForJob(referenceID) { $0["state"]?.string == "succeeded" }
+        try Self.expectSameWeights(folder.appendingPathComponent("models/victim/1/model.safetensors"),
+                                   folder.appendingPathComponent("models/reference/1/model.safetensors"))
+        #expect(server.stop(SIGTERM)?.status == 0)
+    }
+
+    @Test("DELETE of a running job stops its worker cleanly: the job is cancelled and no worker is left")
+    func cancelStopsWorker() throws {
+        let folder = try Self.newFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ServeProcess(folder: folder)
+        let submitted = try server.post("/train-job", Self.jobBody(model: "cancelled"))
+        let id = try #require(try submitted.json()["id"]?.string)
+        _ = try server.waitForJob(id) { ($0["progress"]?["epoch"]?.int ?? 0) >= 1 }
+        #expect(ProcessTable.trainingWorkers(ofJob: id).count == 1)
+        #expect(try HTTPClient.request(port: server.port, "DELETE", "/train-job/\(id)").status == 200)
+        let done = try server.waitForJob(id) { $0["state"]?.string == "cancelled" }
+        #expect(done["error"] == nil || done["error"] == .null, "a clean stop is no failure: \(done)")
+        #expect(ProcessTable.waitUntilGone(["train-worker", "\(id).assignment.json"], timeout: 5))
+        #expect(!server.log.contains("killed by signal"), "the worker was stopped, not killed")
         #expect(server.stop(SIGTERM)?.status == 0)
     }
 

@@ -30,7 +30,7 @@ struct ArchitectureTests {
         (#"{"kind": "variational", "input_dim": 4, "encoder": [], "decoder": [{"units": 4, "activation": "linear"}]}"#,
          "a variational model needs latent_dim (the size of the mean and logvar heads)"),
         (#"{"kind": "autoencoder", "input_dim": 4, "encoder": [{"units": 0, "activation": "relu"}], "decoder": [{"units": 4, "activation": "linear"}]}"#,
-         "encoder[0].units must be at least 1, got 0"),
+         "encoder[0].units must be from 1 to 16777216, got 0"),
         (#"{"kind": "autoencoder", "encoder": [], "decoder": []}"#, "architecture: missing field 'input_dim'"),
         (#"{"kind": "sparse", "input_dim": 4, "encoder": [], "decoder": []}"#, "architecture: kind: unknown value; use one of autoencoder, variational"),
     ])

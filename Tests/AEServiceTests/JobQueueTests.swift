@@ -13,21 +13,38 @@ struct JobQueueTests {
     struct Harness {
         let root: URL
         let registry: ModelRegistry
-        let store: FolderJobStore
+        let store: JobStore
 
         init(settings: JobQueueSettings = JobQueueSettings()) throws {
             root = try TestEnvironment.temporaryDirectory("jobs")
             registry = ModelRegistry(source: FolderModelSource(root: root.appendingPathComponent("models")))
-            store = try FolderJobStore(root: root.appendingPathComponent("state/jobs"))
+            store = try JobStore(root: root.appendingPathComponent("state/jobs"))
         }
 
         func queue(_ settings: JobQueueSettings = JobQueueSettings()) throws -> JobQueue {
-            let queue = JobQueue(store: store, registry: registry, settings: settings)
+            let queue = JobQueue(store: store, registry: registry, settings: JobQueueTests.testable(settings))
             try queue.start()
             return queue
         }
 
+        func unstartedQueue(_ settings: JobQueueSettings = JobQueueSettings()) throws -> JobQueue {
+            let queue = JobQueue(store: store, registry: registry, settings: JobQueueTests.testable(settings))
+            return queue
+        }
+
         func remove() { try? FileManager.default.removeItem(at: root) }
+    }
+
+    /// `settings` with workers run by the aeserve binary built with the tests.
+    static func testable(_ settings: JobQueueSettings) -> JobQueueSettings {
+        var settings = settings
+        settings.worker.executable = TestEnvironment.aeserveBinary.path
+        return settings
+    }
+
+    /// The status the API answers `error` with.
+    static func status(_ error: any Error) -> Int? {
+        (error as? JobError).map { APIError($0).status }
     }
 
     static func request(epochs: Int = 3, samples: Int = 64, seed: UInt64 = 7) -> TrainingJobRequest {
@@ -68,7 +85,7 @@ struct JobQueueTests {
         let again = try queue.submit(Self.request(), idempotencyKey: "k1", bodyDigest: "digest-1")
         #expect(again.job.id == first.job.id && !again.created)
         #expect { _ = try queue.submit(Self.request(), idempotencyKey: "k1", bodyDigest: "digest-2") } throws: { error in
-            (error as? APIError)?.status == 409
+            Self.status(error) == 409
         }
     }
 
@@ -84,8 +101,8 @@ struct JobQueueTests {
         #expect(waitUntil { queue.job(long.job.id)?.state == .running })
         _ = try queue.submit(Self.request(), idempotencyKey: nil, bodyDigest: "2")
         #expect { _ = try queue.submit(Self.request(), idempotencyKey: nil, bodyDigest: "3") } throws: { error in
-            guard let error = error as? APIError else { return false }
-            return error.status == 429 && error.message.contains("training.max_queued")
+            guard let error = error as? JobError else { return false }
+            return Self.status(error) == 429 && error.description.contains("training.max_queued")
         }
         _ = try queue.cancel(long.job.id)
         #expect(waitUntil { queue.job(long.job.id)?.state == .cancelled })
@@ -103,8 +120,8 @@ struct JobQueueTests {
         #expect(try queue.cancel(waiting.id).state == .cancelled)
         _ = try queue.cancel(running.id)
         #expect(waitUntil { queue.job(running.id)?.state == .cancelled })
-        #expect { _ = try queue.cancel(running.id) } throws: { ($0 as? APIError)?.status == 409 }
-        #expect { _ = try queue.cancel("job-nope") } throws: { ($0 as? APIError)?.status == 404 }
+        #expect { _ = try queue.cancel(running.id) } throws: { Self.status($0) == 409 }
+        #expect { _ = try queue.cancel("job-nope") } throws: { Self.status($0) == 404 }
     }
 
     @Test("dataset paths that are absolute, climb with .., or lie outside the data roots are refused", arguments: [
@@ -118,8 +135,8 @@ struct JobQueueTests {
         var request = Self.request()
         request.dataset = DatasetSpec(path: path)
         #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "x") } throws: { error in
-            guard let error = error as? APIError else { return false }
-            return (error.status == 403 || error.status == 422) && error.message.hasPrefix("dataset.path")
+            guard let error = error as? JobError, let status = Self.status(error) else { return false }
+            return (status == 403 || status == 422) && error.description.hasPrefix("dataset.path")
         }
     }
 
@@ -131,15 +148,15 @@ struct JobQueueTests {
         defer { queue.stop() }
         var request = Self.request()
         request.architecture = nil
-        #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "x") } throws: { ($0 as? APIError)?.code == "missing_architecture" }
+        #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "x") } throws: { ($0 as? JobError).map { APIError($0).code } == "missing_architecture" }
         request = Self.request()
         request.training.learningRate = -1
         #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "x") } throws: { error in
-            (error as? APIError)?.message == "training: learning_rate must be a positive number, got -1.0"
+            (error as? JobError)?.description == "training: learning_rate must be a positive number, got -1.0"
         }
         request = Self.request()
         request.model = "../evil"
-        #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "x") } throws: { ($0 as? APIError)?.code == "invalid_model_name" }
+        #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "x") } throws: { ($0 as? JobError).map { APIError($0).code } == "invalid_model_name" }
     }
 
     @Test("a queue stopped mid-training (as on SIGTERM) leaves the job running in the store; a new queue resumes it to the same weights as an uninterrupted run")
@@ -183,18 +200,19 @@ struct JobQueueLimitTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let registry = ModelRegistry(source: FolderModelSource(root: root.appendingPathComponent("models")))
         var settings = JobQueueSettings()
-        settings.maxParameters = 100
-        settings.maxEpochs = 5
-        let queue = JobQueue(store: try FolderJobStore(root: root.appendingPathComponent("jobs")), registry: registry, settings: settings)
+        settings.limits.maxParameters = 100
+        settings.limits.maxEpochs = 5
+        let queue = JobQueue(store: try JobStore(root: root.appendingPathComponent("jobs")), registry: registry,
+                             settings: JobQueueTests.testable(settings))
         var request = JobQueueTests.request(epochs: 3)
         #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "a") } throws: { error in
-            (error as? APIError)?.message.contains("setting training.max_parameters") == true
+            (error as? JobError)?.description.contains("setting training.max_parameters") == true
         }
         request.architecture = Architecture(kind: .autoencoder, inputDimension: 8, encoder: [.init(units: 2, activation: .linear)],
                                             decoder: [.init(units: 8, activation: .sigmoid)])
         request.training.epochs = 6
         #expect { _ = try queue.submit(request, idempotencyKey: nil, bodyDigest: "b") } throws: { error in
-            (error as? APIError)?.message.contains("setting training.max_epochs") == true
+            (error as? JobError)?.description.contains("setting training.max_epochs") == true
         }
     }
 }

@@ -80,6 +80,8 @@ final class LiveService: @unchecked Sendable {
         c.models.pollIntervalSeconds = 0.05
         c.stateFolder = folder.appendingPathComponent("state").path
         c.dataRoots = [folder.appendingPathComponent("data").path]
+        // In process, this process is the test runner: workers are the aeserve built with it.
+        c.training.workerExecutable = TestEnvironment.aeserveBinary.path
         configure(&c)
         service = try Service(configuration: c, logger: logs.logger(), peerOverride: peerOverride)
         runner = ServiceRunner(service: service)

@@ -26,6 +26,13 @@ public enum TestEnvironment {
         return FileManager.default.isExecutableFile(atPath: venv.path) ? venv : nil
     }
 
+    /// The debug `aeserve` binary built with the tests (it sits beside the test bundle).
+    public static var aeserveBinary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aeserve")
+        return FileManager.default.isExecutableFile(atPath: beside.path)
+            ? beside : packageRoot.appendingPathComponent(".build/debug/aeserve")
+    }
+
     /// A fresh empty folder under the temporary directory.
     public static func temporaryDirectory(_ label: String = "aeserve-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory

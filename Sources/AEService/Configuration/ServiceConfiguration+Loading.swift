@@ -14,7 +14,8 @@ extension ServiceConfiguration {
         "limits.batch_vectors", "timeouts.header_seconds", "timeouts.body_seconds", "timeouts.idle_seconds",
         "models.root", "models.default", "models.poll_interval_seconds", "data.roots", "state.folder",
         "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
-        "training.threads", "training.max_parameters", "training.max_epochs",
+        "training.threads", "training.max_parameters", "training.max_epochs", "training.max_layers",
+        "training.max_batch_activations", "training.memory_limit_bytes", "training.max_attempts",
         "inference.threads", "inference.dynamic_batching.enabled", "inference.dynamic_batching.max_batch",
         "inference.dynamic_batching.max_delay_microseconds", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
     ]
@@ -86,6 +87,12 @@ extension ServiceConfiguration {
         c.training.threads = try r.int("training.threads", c.training.threads, allowed: 1...256)
         c.training.maxParameters = try r.int("training.max_parameters", c.training.maxParameters, allowed: 1...1 << 34)
         c.training.maxEpochs = try r.int("training.max_epochs", c.training.maxEpochs, allowed: 1...10_000_000)
+        c.training.maxLayers = try r.int("training.max_layers", c.training.maxLayers, allowed: 2...2048)
+        c.training.maxBatchActivations = try r.int("training.max_batch_activations", c.training.maxBatchActivations,
+                                                   allowed: 1...1 << 40)
+        c.training.memoryLimitBytes = try r.int("training.memory_limit_bytes", c.training.memoryLimitBytes,
+                                                allowed: 0...1 << 50)
+        c.training.maxAttempts = try r.int("training.max_attempts", c.training.maxAttempts, allowed: 1...100)
         c.inferenceThreads = try r.int("inference.threads", c.inferenceThreads, allowed: 1...256)
         c.dynamicBatching.enabled = try r.bool("inference.dynamic_batching.enabled", c.dynamicBatching.enabled)
         c.dynamicBatching.maxBatch = try r.int("inference.dynamic_batching.max_batch", c.dynamicBatching.maxBatch,

@@ -49,6 +49,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var maxParameters = 20_000_000
         /// Most epochs a job may ask for.
         public var maxEpochs = 10_000
+        /// Most dense layers a job's model may have.
+        public var maxLayers = 64
+        /// Most activations one training batch may hold (batch_size × values per sample).
+        public var maxBatchActivations = 64 << 20
+        /// Each training worker's memory limit in bytes (0: none).
+        public var memoryLimitBytes = 4 << 30
+        /// Worker processes one job may use up (crashes) before it fails.
+        public var maxAttempts = 3
+        /// The binary started as `aeserve train-worker`; nil: this process's own.
+        public var workerExecutable: String?
     }
 
     /// Logging.

@@ -16,7 +16,9 @@ extension Service {
             if let key, key.isEmpty || key.count > 255 {
                 throw APIError.malformed("Idempotency-Key must be 1 to 255 characters")
             }
-            let (job, created) = try queue.submit(body, idempotencyKey: key, bodyDigest: SHA256Digest.hex(of: request.body))
+            let (job, created) = try mapJobError { () throws(JobError) in
+                try queue.submit(body, idempotencyKey: key, bodyDigest: SHA256Digest.hex(of: request.body))
+            }
             var headers: HTTPHeaders = ["Location": "/train-job/\(job.id)"]
             if !created { headers.set("Idempotent-Replayed", "true") }
             if created {
@@ -39,12 +41,13 @@ extension Service {
         }
         route(&router, .get, "/train-job/{id}") { [self] request in
             let id = request.parameter("id") ?? ""
-            guard let job = try trainingQueue().job(id) else { throw APIError.notFound("unknown_job", "no training job '\(id)'") }
+            guard let job = try trainingQueue().job(id) else { throw APIError(JobError.unknownJob(id: id)) }
             return try jobResponse(job)
         }
         route(&router, .delete, "/train-job/{id}") { [self] request in
             try authorize(request)
-            let job = try trainingQueue().cancel(request.parameter("id") ?? "")
+            let queue = try trainingQueue()
+            let job = try mapJobError { () throws(JobError) in try queue.cancel(request.parameter("id") ?? "") }
             logger.notice("training job cancelled by request", metadata: ["job": "\(job.id)", "request_id": "\(request.id)"])
             return try jobResponse(job)
         }
@@ -60,7 +63,7 @@ extension Service {
             }
             guard let snapshot = queue.job(id) else {
                 queue.unsubscribe(id, token)
-                throw APIError.notFound("unknown_job", "no training job '\(id)'")
+                throw APIError(JobError.unknownJob(id: id))
             }
             // On drain the stream ends without an end event; the client reconnects elsewhere
             // (or to the restarted server) with Last-Event-ID.
@@ -99,6 +102,11 @@ extension Service {
         }
     }
 
+    /// Runs `body`, turning a job error into the API's answer.
+    private func mapJobError<T>(_ body: () throws(JobError) -> T) throws(APIError) -> T {
+        do { return try body() } catch { throw APIError(error) }
+    }
+
     private func trainingQueue() throws(APIError) -> JobQueue {
         guard let jobs else {
             throw APIError(404, "training_disabled", "training is disabled on this server (setting training.enabled)")
@@ -129,4 +137,19 @@ private struct EpochEvent: Encodable {
     var job: String
     var epoch: EpochRecord
     var epochs: Int
+}
+
+extension APIError {
+    /// The answer to a job error: 422 for a broken contract, 403 for a refused path, 404, 409,
+    /// 429 (with Retry-After), 500 when a job cannot be stored.
+    public init(_ error: JobError) {
+        switch error {
+        case .invalid(let code, let message): self = .invalid(code, message)
+        case .pathRefused(let message): self = APIError(403, "dataset_path_refused", message)
+        case .unknownJob(let id): self = .notFound("unknown_job", "no training job '\(quoted(id))'")
+        case .conflict(let code, let message): self = .conflict(code, message)
+        case .queueFull(let message): self = .queueFull(message)
+        case .storage(let message): self = .internalError(message)
+        }
+    }
 }

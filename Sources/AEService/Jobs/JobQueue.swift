@@ -1,12 +1,12 @@
-// The in-process training queue: bounded, persistent, resumable after a crash, with a
-// configurable number of workers that train at a lower priority than inference.
+// The training-job queue: bounded, persistent, in submission order, resumable after a crash.
+// Each running job trains in a worker process of its own; the queue schedules, stores, retries
+// and cancels, and publishes what a worker produced.
 import AECheckpoint
 import AEData
-import AEMath
 import AEModel
 import AETraining
-import CLinux
 import Foundation
+import Synchronization
 
 /// Something that happened to a job, for server-sent events.
 public enum JobEvent: Sendable {
@@ -14,6 +14,25 @@ public enum JobEvent: Sendable {
     case epoch(TrainingJob, EpochRecord)
     /// The job reached a final state.
     case finished(TrainingJob)
+}
+
+/// How training workers are started.
+public struct WorkerSettings: Sendable, Equatable {
+    /// The `aeserve` binary to run as `aeserve train-worker` (this process's own by default).
+    public var executable: String = "/proc/self/exe"
+    /// Cores one worker's math uses.
+    public var threads: Int = 1
+    /// Each worker's data-segment limit in bytes (`training.memory_limit_bytes`); nil for none.
+    public var memoryLimitBytes: Int? = 4 << 30
+    /// How often a worker's training thread yields its core, in microseconds; 0 for never.
+    public var yieldIntervalMicroseconds: Int = 100
+    /// Worker runs one job may take before it fails (`training.max_attempts`).
+    public var maxAttempts: Int = 3
+    /// How long a worker asked to stop may take before it is killed, in seconds.
+    public var stopGraceSeconds: Double = 3
+
+    /// The defaults.
+    public init() {}
 }
 
 /// Settings of the job queue.
@@ -24,36 +43,40 @@ public struct JobQueueSettings: Sendable {
     public var concurrency: Int = 1
     /// Data roots that job dataset paths are confined to.
     public var dataRoots: DataRoots = DataRoots()
-    /// Largest inline dataset, in vectors.
-    public var maxInlineVectors: Int = 100_000
-    /// Largest model a job may build, in trainable values (a request must not exhaust memory).
-    public var maxParameters: Int = 20_000_000
-    /// Most epochs a job may ask for.
-    public var maxEpochs: Int = 10_000
-    /// Nice value of training threads (higher is lower priority), so inference stays fast.
-    public var trainingNice: Int32 = 10
-    /// Cores one training job's math is split over (fewer than inference gets).
-    public var threads: Int = 1
+    /// What a request may ask for.
+    public var limits = JobLimits()
+    /// How workers run.
+    public var worker = WorkerSettings()
 
     /// Defaults.
     public init() {}
 }
 
 /// The training-job queue.
-public final class JobQueue: @unchecked Sendable {
+public final class JobQueue: Sendable {
+    /// What the queue holds; guarded by `state`'s lock.
+    private struct State {
+        var jobs: [String: TrainingJob] = [:]
+        /// Queued job ids in the order they run (interrupted jobs first, then by sequence).
+        var pending: [String] = []
+        var cancelRequested: Set<String> = []
+        /// Process ids of running workers, by job id.
+        var workers: [String: pid_t] = [:]
+        var stopping = false
+        var running = 0
+        var nextSequence = 1
+        var subscribers: [String: [UUID: @Sendable (JobEvent) -> Void]] = [:]
+    }
+
     private let store: JobStore
     private let registry: ModelRegistry
     private let settings: JobQueueSettings
-    private let lock = NSCondition()
-    private var jobs: [String: TrainingJob] = [:]
-    private var pending: [String] = []               // FIFO of queued job ids
-    private var cancelRequested: Set<String> = []
-    private var stopping = false
-    private var subscribers: [String: [UUID: @Sendable (JobEvent) -> Void]] = [:]
-    private var workers: [Thread] = []
-    private var running = 0
+    private let validator: JobValidator
+    private let state = Mutex(State())
+    /// Wakes idle schedulers when a job is queued or the queue stops.
+    private let wake = NSCondition()
     private let onEvent: @Sendable (JobEvent) -> Void
-    /// Delivers events in order, off the training threads.
+    /// Delivers events in order, off the scheduler threads.
     private let eventDelivery = DispatchQueue(label: "aeserve-job-events")
 
     /// A queue persisting to `store` and publishing finished models to `registry`.
@@ -63,115 +86,149 @@ public final class JobQueue: @unchecked Sendable {
         self.registry = registry
         self.settings = settings
         self.onEvent = onEvent
+        validator = JobValidator(limits: settings.limits, dataRoots: settings.dataRoots) { name, version throws(JobError) in
+            do {
+                return try registry.model(named: name, version: version).model.architecture.inputDimension
+            } catch {
+                throw .invalid(code: "unknown_base_version", message: "base_version: \(error)")
+            }
+        }
     }
 
-    /// Loads stored jobs (a job that was running when the process stopped is queued again to
-    /// resume from its last finished epoch) and starts the workers.
+    /// Loads stored jobs and starts the schedulers. A job that was running when the process
+    /// stopped runs first, resuming from its last finished epoch; queued jobs follow in
+    /// submission order.
     public func start() throws {
-        let stored = try store.loadAll().sorted { $0.createdAt < $1.createdAt }
-        lock.withLock {
+        let stored = try store.loadAll().sorted { ($0.sequence, $0.createdAt, $0.id) < ($1.sequence, $1.createdAt, $1.id) }
+        var interrupted: [String] = [], queued: [String] = []
+        state.withLock { state in
             for var job in stored {
                 if job.state == .running {
                     job.state = .queued
                     job.resumed += 1
                     try? store.save(job)
+                    interrupted.append(job.id)
+                } else if job.state == .queued {
+                    queued.append(job.id)
                 }
-                jobs[job.id] = job
-                if job.state == .queued { pending.append(job.id) }
+                state.jobs[job.id] = job
             }
+            state.pending = interrupted + queued
+            state.nextSequence = (stored.map(\.sequence).max() ?? 0) + 1
         }
+        // A scheduler thread lives as long as the queue: a worker dies with the thread that
+        // started it (PR_SET_PDEATHSIG), so workers are never started from pooled threads.
         for index in 0..<max(1, settings.concurrency) {
-            let thread = Thread { [weak self] in self?.workLoop() }
-            thread.name = "aeserve-training-\(index)"
-            workers.append(thread)
+            let thread = Thread { [weak self] in self?.schedule() }
+            thread.name = "aeserve-jobs-\(index)"
             thread.start()
         }
     }
 
-    /// Stops taking jobs; a running job stops at its next batch boundary and stays stored as
-    /// running, so the next start resumes it. Returns when the workers have stopped.
-    public func stop(timeout: Double = 30) {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
+    /// Stops taking jobs and asks running workers to stop at their next batch (killing those
+    /// that take longer than the grace period). Their jobs stay stored as running, so the next
+    /// start resumes them. Returns when the workers have exited or `timeout` has passed.
+    public func stop(timeout: Double = 10) {
+        let running = state.withLock { state in
+            state.stopping = true
+            return Array(state.workers.values)
         }
+        wake.withLock { wake.broadcast() }
+        for pid in running { kill(pid, SIGTERM) }
+        let grace = Date().addingTimeInterval(min(settings.worker.stopGraceSeconds, timeout))
         let deadline = Date().addingTimeInterval(timeout)
-        lock.withLock {
-            while running > 0 && Date() < deadline { _ = lock.wait(until: min(deadline, Date().addingTimeInterval(0.05))) }
+        while Date() < deadline {
+            let (busy, left) = state.withLock { ($0.running, Array($0.workers.values)) }
+            if busy == 0 { return }
+            if Date() >= grace { for pid in left { kill(pid, SIGKILL) } }
+            usleep(10_000)
         }
     }
 
     /// Submits a job. A repeated `idempotencyKey` with the same body returns the first job
-    /// (`created` false); with a different body it is a 409.
-    public func submit(_ request: TrainingJobRequest, idempotencyKey: String?, bodyDigest: String) throws(APIError)
+    /// (`created` false); with a different body it is a conflict.
+    public func submit(_ request: TrainingJobRequest, idempotencyKey: String?, bodyDigest: String) throws(JobError)
         -> (job: TrainingJob, created: Bool)
     {
-        try validate(request)
-        let result: Result<(TrainingJob, Bool), APIError> = lock.withLock {
-            if let key = idempotencyKey, let existing = jobs.values.first(where: { $0.idempotencyKey == key }) {
+        try validator.validate(request)
+        let result: Result<(TrainingJob, Bool), JobError> = state.withLock { state in
+            if let key = idempotencyKey, let existing = state.jobs.values.first(where: { $0.idempotencyKey == key }) {
                 guard existing.requestDigest == bodyDigest else {
-                    return .failure(.conflict("idempotency_key_reused", """
-                        Idempotency-Key '\(key)' was used for job \(existing.id) with a different body; \
+                    return .failure(.conflict(code: "idempotency_key_reused", message: """
+                        Idempotency-Key '\(quoted(key))' was used for job \(existing.id) with a different body; \
                         use a new key for a new job
                         """))
                 }
                 return .success((existing, false))
             }
-            guard pending.count < settings.maxQueued else {
+            guard state.pending.count < settings.maxQueued else {
                 return .failure(.queueFull("""
-                    the training queue is full (\(pending.count) queued, limit \(settings.maxQueued), \
+                    the training queue is full (\(state.pending.count) queued, limit \(settings.maxQueued), \
                     setting training.max_queued); retry later
                     """))
             }
             let job = TrainingJob(
-                id: Self.newID(), state: .queued, request: request, createdAt: Date(), startedAt: nil,
-                finishedAt: nil, progress: JobProgress(epoch: 0, epochs: request.training.epochs), history: [],
-                result: nil, error: nil, idempotencyKey: idempotencyKey, requestDigest: bodyDigest, resumed: 0)
+                id: Self.newID(), sequence: state.nextSequence, state: .queued, request: request, createdAt: Date(),
+                progress: JobProgress(epoch: 0, epochs: request.training.epochs),
+                idempotencyKey: idempotencyKey, requestDigest: bodyDigest)
             do { try store.save(job) } catch {
-                return .failure(.internalError("cannot store job: \(error)"))
+                return .failure(.storage("cannot store the job: \(error)"))
             }
-            jobs[job.id] = job
-            pending.append(job.id)
-            lock.broadcast()
+            state.nextSequence += 1
+            state.jobs[job.id] = job
+            state.pending.append(job.id)
             return .success((job, true))
         }
-        return try result.get()
+        let submitted = try result.get()
+        wake.withLock { wake.signal() }
+        return submitted
     }
 
     /// One job by id.
     public func job(_ id: String) -> TrainingJob? {
-        lock.withLock { jobs[id] }
+        state.withLock { $0.jobs[id] }
     }
 
     /// Jobs, newest first, optionally only those in `state`.
-    public func list(state: JobState? = nil) -> [TrainingJob] {
-        lock.withLock {
-            jobs.values.filter { state == nil || $0.state == state }.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+    public func list(state filter: JobState? = nil) -> [TrainingJob] {
+        state.withLock { state in
+            state.jobs.values.filter { filter == nil || $0.state == filter }.sorted { ($0.sequence, $0.id) > ($1.sequence, $1.id) }
+        }
+    }
+
+    /// Whether a queued or running job reads the dataset `matches` accepts (a file in use).
+    public func isUsed(where matches: (DatasetSpec) -> Bool) -> Bool {
+        state.withLock { state in
+            state.jobs.values.contains { !$0.state.isFinal && matches($0.request.dataset) }
         }
     }
 
     /// Cancels a queued or running job (a running one stops at its next batch).
-    public func cancel(_ id: String) throws(APIError) -> TrainingJob {
-        let result: Result<TrainingJob, APIError> = lock.withLock {
-            guard var job = jobs[id] else { return .failure(.notFound("unknown_job", "no training job '\(id)'")) }
+    public func cancel(_ id: String) throws(JobError) -> TrainingJob {
+        let result: Result<(TrainingJob, pid_t?), JobError> = state.withLock { state in
+            guard var job = state.jobs[id] else { return .failure(.unknownJob(id: id)) }
             switch job.state {
             case .queued:
-                pending.removeAll { $0 == id }
+                state.pending.removeAll { $0 == id }
                 job.state = .cancelled
                 job.finishedAt = Date()
-                jobs[id] = job
+                state.jobs[id] = job
                 try? store.save(job)
-                return .success(job)
+                return .success((job, nil))
             case .running:
-                cancelRequested.insert(id)
-                return .success(job)
+                state.cancelRequested.insert(id)
+                return .success((job, state.workers[id]))
             case .succeeded, .failed, .cancelled:
-                return .failure(.conflict("job_finished", "training job '\(id)' already \(job.state.rawValue)"))
+                return .failure(.conflict(code: "job_finished", message: "training job '\(id)' already \(job.state.rawValue)"))
             }
         }
-        let job = try result.get()
+        let (job, worker) = try result.get()
+        if let worker { kill(worker, SIGTERM) }
         // Notify outside the lock: handlers may call back into the queue.
-        if job.state == .cancelled { notify(.finished(job)) }
+        if job.state == .cancelled {
+            store.removeFiles(jobID: id)
+            notify(.finished(job))
+        }
         return job
     }
 
@@ -179,163 +236,166 @@ public final class JobQueue: @unchecked Sendable {
     /// `unsubscribe`.
     public func subscribe(_ id: String, _ handler: @escaping @Sendable (JobEvent) -> Void) -> UUID {
         let token = UUID()
-        lock.withLock { subscribers[id, default: [:]][token] = handler }
+        state.withLock { $0.subscribers[id, default: [:]][token] = handler }
         return token
     }
 
     /// Stops the events of `subscribe`.
     public func unsubscribe(_ id: String, _ token: UUID) {
-        lock.withLock { subscribers[id]?[token] = nil }
+        state.withLock { $0.subscribers[id]?[token] = nil }
     }
 
     /// Queued jobs waiting to start.
-    public var queuedCount: Int { lock.withLock { pending.count } }
+    public var queuedCount: Int { state.withLock { $0.pending.count } }
 
-    // MARK: - Workers
+    // MARK: - Scheduling
 
-    private func workLoop() {
-        // Train at a lower priority than the threads serving requests: SCHED_IDLE (a nice value
-        // alone took time slices of several milliseconds from requests); the nice value covers
-        // systems that refuse SCHED_IDLE. On Linux, PRIO_PROCESS with who = 0 applies to the
-        // calling thread only (setpriority(2), BUGS).
-        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, settings.trainingNice)
-        _ = clinux_set_thread_idle()
-        // SCHED_IDLE alone did not keep request threads from waiting for this core (YieldTimer).
-        let yielder = YieldTimer()
+    /// One scheduler: takes the next queued job, runs it to an end, repeats until stopped.
+    private func schedule() {
+        while let id = nextJob() {
+            run(id)
+            state.withLock { $0.running -= 1 }
+        }
+    }
+
+    private func nextJob() -> String? {
+        wake.lock()
+        defer { wake.unlock() }
         while true {
-            let next: String? = lock.withLock {
-                while pending.isEmpty && !stopping { lock.wait() }
-                if stopping { return nil }
-                running += 1
-                return pending.removeFirst()
+            let next: String?? = state.withLock { state in
+                if state.stopping { return .some(nil) }
+                guard !state.pending.isEmpty else { return nil }
+                state.running += 1
+                return .some(state.pending.removeFirst())
             }
-            guard let id = next else { return }
-            // The whole job, dataset decoding and state writes included, yields its core: a
-            // few milliseconds of CPU without a yield already show in the p99 of requests.
-            yielder.armed { train(id) }
-            lock.withLock {
-                running -= 1
-                lock.broadcast()
+            if let next { return next }
+            wake.wait()
+        }
+    }
+
+    /// Runs job `id` in workers until it ends, is stopped, or has used its attempts.
+    private func run(_ id: String) {
+        guard var job = state.withLock({ $0.jobs[id] }) else { return }
+        job.state = .running
+        job.startedAt = Date()
+        update(job)
+        let worker = settings.worker
+        while true {
+            guard job.attempts < worker.maxAttempts else {
+                let last = job.error.map { "; the last: \($0)" } ?? ""
+                job.error = "the training worker failed \(job.attempts) times (setting training.max_attempts)\(last)"
+                return finish(&job, .failed)
+            }
+            let assignment: URL
+            do {
+                assignment = try prepare(job)
+            } catch {
+                job.error = "\(error)"
+                return finish(&job, .failed)
+            }
+            // Counted before the worker starts: a job whose worker takes the server down with
+            // it still uses up its attempts, so it cannot crash-loop a restarted server.
+            job.attempts += 1
+            update(job)
+            let outcome = WorkerProcess.run(
+                executable: worker.executable, assignmentFile: assignment, logFile: store.workerLogURL(jobID: id),
+                memoryLimitBytes: worker.memoryLimitBytes,
+                onStart: { pid in
+                    let stopNow = state.withLock { state in
+                        state.workers[id] = pid
+                        return state.stopping || state.cancelRequested.contains(id)
+                    }
+                    if stopNow { kill(pid, SIGTERM) }
+                },
+                onEvent: { event in self.record(event, of: &job) })
+            state.withLock { _ = $0.workers.removeValue(forKey: id) }
+            switch outcome {
+            case .finished:
+                return publish(&job)
+            case .failed(let message):
+                job.error = message
+                return finish(&job, .failed)
+            case .stopped, .crashed:
+                let (cancelled, stopping) = state.withLock { ($0.cancelRequested.remove(id) != nil, $0.stopping) }
+                if cancelled { return finish(&job, .cancelled) }
+                switch outcome {
+                case .crashed(let reason): job.error = reason
+                default: job.attempts -= 1   // a clean stop uses no attempt
+                }
+                update(job)
+                // The server is stopping: the job stays running in the store, and the next
+                // start resumes it from its saved state. Otherwise the loop retries it.
+                if stopping { return }
             }
         }
     }
 
-    private func train(_ id: String) {
-        guard var job = lock.withLock({ jobs[id] }) else { return }
-        job.state = .running
-        job.startedAt = Date()
-        update(job)
-        do {
-            var run = try makeRun(for: job)
+    /// Writes the worker's assignment (and the base checkpoint of a fine-tuning job).
+    private func prepare(_ job: TrainingJob) throws -> URL {
+        let request = job.request
+        var base: String?
+        if let version = request.baseVersion, !store.hasState(jobID: job.id) {
+            let served = try registry.model(named: request.model, version: version)
+            base = try store.saveBaseCheckpoint(ModelCheckpoint.encode(served.model, metadata: served.metadata), jobID: job.id).path
+        }
+        var dataset = request.dataset
+        dataset.vectors = nil
+        let worker = settings.worker
+        let assignment = WorkerAssignment(
+            jobID: job.id, architecture: request.architecture, baseCheckpoint: base, dataset: dataset,
+            vectorsFile: request.dataset.vectors == nil ? nil : store.vectorsURL(jobID: job.id).path,
+            dataRoots: settings.dataRoots.roots.map(\.path), training: request.training,
+            stateFile: store.stateURL(jobID: job.id).path, outputFile: store.outputURL(jobID: job.id).path,
+            threads: worker.threads, memoryLimitBytes: worker.memoryLimitBytes,
+            yieldIntervalMicroseconds: worker.yieldIntervalMicroseconds, parentProcessID: getpid())
+        return try store.saveAssignment(assignment, jobID: job.id)
+    }
+
+    /// Applies a worker's report to the job, and tells subscribers of finished epochs.
+    private func record(_ event: WorkerEvent, of job: inout TrainingJob) {
+        switch event {
+        case .started(let history):
+            // The worker's saved state is the truth: an epoch the server did not hear of before
+            // it stopped is in it.
+            job.history = history
+            job.progress.epoch = history.count
+            update(job)
+        case .epoch(let record):
+            job.history.removeAll { $0.epoch >= record.epoch }
+            job.history.append(record)
             let epochs = job.request.training.epochs
-            // The job's products use `threads` cores, whatever inference is given.
-            let outcome = try Parallel.$taskWidth.withValue(settings.threads) { try run.run(
-                onEpoch: { [self] record, state in
-                    try store.saveState(state, jobID: id)
-                    job.history = state.history
-                    job.progress = JobProgress(
-                        epoch: record.epoch, epochs: epochs, samplesPerSecond: record.samplesPerSecond,
-                        trainLoss: record.trainLoss, validationLoss: record.validationLoss,
-                        etaSeconds: Double(epochs - record.epoch) * record.seconds)
-                    update(job)
-                    notify(.epoch(job, record))
-                },
-                isCancelled: { [self] in
-                    lock.withLock { stopping || cancelRequested.contains(id) }
-                }) }
-            let served = try registry.publish(name: job.request.model, model: outcome.model, metadata: outcome.metadata,
+            job.progress = JobProgress(
+                epoch: record.epoch, epochs: epochs, samplesPerSecond: record.samplesPerSecond,
+                trainLoss: record.trainLoss, validationLoss: record.validationLoss,
+                etaSeconds: Double(epochs - record.epoch) * record.seconds)
+            update(job)
+            notify(.epoch(job, record))
+        case .finished, .failed, .stopped:
+            break
+        }
+    }
+
+    /// Publishes the worker's checkpoint as the model's next version.
+    private func publish(_ job: inout TrainingJob) {
+        do {
+            let loaded = try ModelCheckpoint.load(contentsOf: store.outputURL(jobID: job.id))
+            let served = try registry.publish(name: job.request.model, model: loaded.model, metadata: loaded.metadata,
                                               activate: job.request.activate)
-            let last = outcome.history.last
+            let last = job.history.last
             job.result = JobResult(model: served.name, version: served.version, activated: job.request.activate,
                                    trainLoss: last?.trainLoss, validationLoss: last?.validationLoss)
+            job.error = nil
             finish(&job, .succeeded)
-        } catch TrainingError.cancelled {
-            let userCancelled = lock.withLock { cancelRequested.remove(id) != nil }
-            if userCancelled {
-                finish(&job, .cancelled)
-            }
-            // Otherwise the server is stopping: the job stays "running" in the store and the
-            // next start resumes it from its saved state.
         } catch {
-            job.error = "\(error)"
+            job.error = "cannot publish the trained model: \(error)"
             finish(&job, .failed)
         }
     }
 
-    private func makeRun(for job: TrainingJob) throws -> TrainingRun {
-        let request = job.request
-        let data = try DatasetResolver(roots: settings.dataRoots).load(request.dataset).matrix
-        let start: TrainingRun.Start
-        if let state = try store.loadState(jobID: job.id) {
-            start = .resume(state)
-        } else if let base = request.baseVersion {
-            start = .fineTune(try registry.model(named: request.model, version: base).model)
-        } else if let architecture = request.architecture {
-            start = .fresh(architecture)
-        } else {
-            throw APIError.invalid("missing_architecture", "give architecture or base_version")
-        }
-        return try TrainingRun(start: start, data: data, options: request.training,
-                               datasetName: request.dataset.displayName, extraMetadata: ["job": job.id])
-    }
-
-    /// Checks what can be checked before queueing, so a bad job is refused at once.
-    private func validate(_ request: TrainingJobRequest) throws(APIError) {
-        do { try ModelStore.validate(request.model) } catch {
-            throw .invalid("invalid_model_name", "model: \(error.description)")
-        }
-        do { try request.training.validate() } catch {
-            throw .invalid("invalid_training_options", "training: \(error.description)")
-        }
-        guard request.training.epochs <= settings.maxEpochs else {
-            throw .invalid("invalid_training_options", """
-                training: epochs is \(request.training.epochs); the limit is \(settings.maxEpochs) (setting training.max_epochs)
-                """)
-        }
-        switch (request.architecture, request.baseVersion) {
-        case (nil, nil):
-            throw .invalid("missing_architecture", "give architecture (a new model) or base_version (fine-tune)")
-        case (.some, .some):
-            throw .invalid("conflicting_fields", "give architecture or base_version, not both")
-        case (.some(let architecture), nil):
-            do { try architecture.validate() } catch { throw .invalid("invalid_architecture", "architecture: \(error.description)") }
-            let parameters = Autoencoder<Float>.layerSpecs(of: architecture).reduce(0) { total, layer in
-                total + layer.outputs * (layer.inputs + 1)
-            }
-            guard parameters <= settings.maxParameters else {
-                throw .invalid("model_too_large", """
-                    architecture has \(parameters) parameters; the limit is \(settings.maxParameters) \
-                    (setting training.max_parameters)
-                    """)
-            }
-        case (nil, .some(let version)):
-            do { _ = try registry.model(named: request.model, version: version) } catch {
-                throw .invalid("unknown_base_version", "base_version: \(error.description)")
-            }
-        }
-        do {
-            try DatasetResolver(roots: settings.dataRoots).check(request.dataset, width: request.architecture?.inputDimension)
-        } catch {
-            switch error.kind {
-            case .notFound: throw .invalid("dataset_not_found", error.description)
-            case .refused: throw APIError(403, "dataset_path_refused", error.description)
-            case .missing: throw .invalid("missing_dataset", error.description)
-            case .conflicting: throw .invalid("conflicting_fields", error.description)
-            case .invalid: throw .invalid("invalid_dataset", error.description)
-            }
-        }
-        if let vectors = request.dataset.vectors, vectors.count > settings.maxInlineVectors {
-            throw .invalid("dataset_too_large", """
-                dataset.vectors has \(vectors.count) vectors; the limit is \(settings.maxInlineVectors) \
-                (setting training.max_inline_vectors); use a file under a data root
-                """)
-        }
-    }
-
-    private func finish(_ job: inout TrainingJob, _ state: JobState) {
-        job.state = state
+    private func finish(_ job: inout TrainingJob, _ final: JobState) {
+        job.state = final
         job.finishedAt = Date()
-        store.removeState(jobID: job.id)
+        store.removeFiles(jobID: job.id, keepingLog: final == .failed)
         update(job)
         notify(.finished(job))
     }
@@ -343,7 +403,7 @@ public final class JobQueue: @unchecked Sendable {
     /// Persists, then publishes: whatever a client can see of a job is already on disk.
     private func update(_ job: TrainingJob) {
         try? store.save(job)
-        lock.withLock { jobs[job.id] = job }
+        state.withLock { $0.jobs[job.id] = job }
     }
 
     private func notify(_ event: JobEvent) {
@@ -351,10 +411,7 @@ public final class JobQueue: @unchecked Sendable {
         switch event {
         case .epoch(let job, _), .finished(let job): id = job.id
         }
-        let handlers = lock.withLock { subscribers[id].map { Array($0.values) } ?? [] }
-        // Delivered from a normal-priority serial queue, never from the SCHED_IDLE training
-        // thread: a handler takes locks that request threads share (metrics, logs), and an
-        // idle-class thread holding one while starved of CPU would stall every request behind it.
+        let handlers = state.withLock { $0.subscribers[id].map { Array($0.values) } ?? [] }
         let onEvent = self.onEvent
         eventDelivery.async {
             for handler in handlers { handler(event) }

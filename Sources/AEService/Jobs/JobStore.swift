@@ -1,32 +1,21 @@
-// Where jobs and their resumable training state live: one JSON file per job and one
-// safetensors state file per running job under the state folder, all written atomically.
+// Where jobs live: one JSON file per job under the state folder, and beside it the files of a
+// running job (its worker's assignment, resumable state, log, inline vectors, base and output
+// checkpoints). Every write is atomic; temporary files an interrupted write left are removed.
 import AECheckpoint
-import AEModel
+import AETraining
 import Foundation
 
-/// Persistence for training jobs.
-public protocol JobStore: Sendable {
-    /// Writes `job` (atomically: a crash leaves the old or the new file, never half of one).
-    func save(_ job: TrainingJob) throws
-    /// Every stored job.
-    func loadAll() throws -> [TrainingJob]
-    /// Writes the resumable state of job `id`.
-    func saveState(_ state: TrainingState, jobID id: String) throws
-    /// The resumable state of job `id`, if any was saved.
-    func loadState(jobID id: String) throws -> TrainingState?
-    /// Forgets the state of job `id` (it finished).
-    func removeState(jobID id: String)
-}
-
-/// A `JobStore` in a folder: `<root>/<id>.json` and `<root>/<id>.state.safetensors`.
-public struct FolderJobStore: JobStore {
+/// Persistence for training jobs: `<root>/<id>.json` and `<root>/<id>.<part>` files.
+public struct JobStore: Sendable {
     /// The folder holding the files.
     public let root: URL
 
-    /// A store in `root`, created when missing.
+    /// A store in `root`, created when missing; temporary files of writes that a crash
+    /// interrupted are removed.
     public init(root: URL) throws {
         self.root = root
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        AtomicFile.removeLeftovers(in: root)
     }
 
     private static let encoder: JSONEncoder = {
@@ -36,68 +25,76 @@ public struct FolderJobStore: JobStore {
         return e
     }()
 
+    /// Writes `job` (a crash leaves the old or the new file, never half of one). Inline vectors
+    /// never change: they are written once beside the job, not again with every update.
     public func save(_ job: TrainingJob) throws {
-        // Inline vectors never change: written once beside the job, not again every epoch.
         if let vectors = job.request.dataset.vectors {
-            let url = vectorsURL(job.id)
+            let url = vectorsURL(jobID: job.id)
             if !FileManager.default.fileExists(atPath: url.path) {
-                try write(JSONEncoder().encode(vectors), to: url, name: "\(job.id).vectors.json")
+                try AtomicFile.write(JSONEncoder().encode(vectors), to: url)
             }
         }
-        try write(Self.encoder.encode(job), to: root.appendingPathComponent("\(job.id).json"), name: "\(job.id).json")
+        try AtomicFile.write(Self.encoder.encode(job), to: root.appendingPathComponent("\(job.id).json"))
     }
 
-    /// Writes `data` to `url` atomically: a temporary file, flushed, renamed over the target.
-    private func write(_ data: Data, to url: URL, name: String) throws {
-        let temporary = root.appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
-        // Write, flush to disk, then rename over the old file: the rename is the commit point.
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw APIError.internalError("cannot write \(temporary.path)")
-        }
-        let handle = try FileHandle(forWritingTo: temporary)
-        try handle.synchronize()
-        try handle.close()
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw APIError.internalError("cannot rename \(temporary.path) to \(url.path): \(reason)")
-        }
-    }
-
+    /// Every stored job; files that cannot be read are skipped.
     public func loadAll() throws -> [TrainingJob] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path)
-        return names.filter { $0.hasSuffix(".json") && !$0.hasSuffix(".vectors.json") && !$0.hasPrefix(".") }
+        return names.filter(Self.isJobFile)
             .compactMap { name -> TrainingJob? in
                 guard var job = try? decoder.decode(TrainingJob.self, from: Data(contentsOf: root.appendingPathComponent(name)))
                 else { return nil }
                 if job.request.dataset.path == nil, job.request.dataset.vectors == nil {
-                    job.request.dataset.vectors = try? JSONDecoder().decode([[Float]].self, from: Data(contentsOf: vectorsURL(job.id)))
+                    job.request.dataset.vectors = try? JSONDecoder().decode(
+                        [[Float]].self, from: Data(contentsOf: vectorsURL(jobID: job.id)))
                 }
                 return job
             }
     }
 
-    public func saveState(_ state: TrainingState, jobID id: String) throws {
-        try TrainingStateFile.save(state, to: stateURL(id))
+    /// Whether `name` is a job's own file (`<id>.json`), not one of its parts.
+    private static func isJobFile(_ name: String) -> Bool {
+        !name.hasPrefix(".") && name.hasSuffix(".json") && name.split(separator: ".").count == 2
     }
 
-    public func loadState(jobID id: String) throws -> TrainingState? {
-        let url = stateURL(id)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        return try TrainingStateFile.load(contentsOf: url)
+    /// Writes a worker's assignment and returns where.
+    func saveAssignment(_ assignment: WorkerAssignment, jobID id: String) throws -> URL {
+        let url = file(id, "assignment.json")
+        try AtomicFile.write(JSONEncoder().encode(assignment), to: url)
+        return url
     }
 
-    public func removeState(jobID id: String) {
-        try? FileManager.default.removeItem(at: stateURL(id))
+    /// Writes the checkpoint a fine-tuning job starts from and returns where.
+    func saveBaseCheckpoint(_ checkpoint: SafeTensorsFile, jobID id: String) throws -> URL {
+        let url = file(id, "base.safetensors")
+        try SafeTensors.write(checkpoint, to: url)
+        return url
     }
 
-    private func vectorsURL(_ id: String) -> URL {
-        root.appendingPathComponent("\(id).vectors.json")
+    /// Whether job `id` has resumable state (a worker finished an epoch of it).
+    func hasState(jobID id: String) -> Bool {
+        FileManager.default.fileExists(atPath: stateURL(jobID: id).path)
     }
 
-    private func stateURL(_ id: String) -> URL {
-        root.appendingPathComponent("\(id).state.safetensors")
+    /// The resumable state the worker writes after each epoch.
+    func stateURL(jobID id: String) -> URL { file(id, "state.safetensors") }
+    /// The checkpoint the worker writes at the end.
+    func outputURL(jobID id: String) -> URL { file(id, "model.safetensors") }
+    /// The worker's standard error.
+    func workerLogURL(jobID id: String) -> URL { file(id, "worker.log") }
+    /// The job's inline vectors.
+    func vectorsURL(jobID id: String) -> URL { file(id, "vectors.json") }
+
+    /// Removes a finished job's working files; the log stays when asked (a failure's evidence).
+    func removeFiles(jobID id: String, keepingLog: Bool = false) {
+        var parts = ["assignment.json", "base.safetensors", "state.safetensors", "model.safetensors"]
+        if !keepingLog { parts.append("worker.log") }
+        for part in parts { try? FileManager.default.removeItem(at: file(id, part)) }
+    }
+
+    private func file(_ id: String, _ part: String) -> URL {
+        root.appendingPathComponent("\(id).\(part)")
     }
 }

@@ -58,6 +58,17 @@ public enum JobState: String, Codable, Sendable, CaseIterable {
 
 /// How far a running job is.
 public struct JobProgress: Codable, Sendable, Equatable {
+    /// Progress at `epoch` of `epochs`, with what the last epoch measured.
+    public init(epoch: Int, epochs: Int, samplesPerSecond: Double? = nil, trainLoss: Double? = nil,
+                validationLoss: Double? = nil, etaSeconds: Double? = nil) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.samplesPerSecond = samplesPerSecond
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.etaSeconds = etaSeconds
+    }
+
     /// Epochs completed.
     public var epoch: Int
     /// Epochs asked for.
@@ -103,6 +114,8 @@ public struct JobResult: Codable, Sendable, Equatable {
 public struct TrainingJob: Codable, Sendable, Equatable {
     /// Unique identifier, used in URLs.
     public var id: String
+    /// Submission order: a number that only grows, so jobs run in the order they came.
+    public var sequence: Int
     /// Where it is in its lifecycle.
     public var state: JobState
     /// What was asked.
@@ -119,7 +132,7 @@ public struct TrainingJob: Codable, Sendable, Equatable {
     public var history: [EpochRecord]
     /// The version written, once succeeded.
     public var result: JobResult?
-    /// Why it failed.
+    /// Why it failed (or, while it runs, why its last worker died).
     public var error: String?
     /// The `Idempotency-Key` it was submitted with.
     public var idempotencyKey: String?
@@ -127,13 +140,51 @@ public struct TrainingJob: Codable, Sendable, Equatable {
     public var requestDigest: String?
     /// How many times it was resumed after a restart.
     public var resumed: Int
+    /// Worker processes started for it that did not stop cleanly on request.
+    public var attempts: Int
+
+    /// A new job; see each property.
+    public init(id: String, sequence: Int, state: JobState, request: TrainingJobRequest, createdAt: Date,
+                progress: JobProgress, idempotencyKey: String? = nil, requestDigest: String? = nil) {
+        self.id = id
+        self.sequence = sequence
+        self.state = state
+        self.request = request
+        self.createdAt = createdAt
+        self.progress = progress
+        self.history = []
+        self.idempotencyKey = idempotencyKey
+        self.requestDigest = requestDigest
+        self.resumed = 0
+        self.attempts = 0
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, request, progress, history, result, error, resumed
+        case id, sequence, state, request, progress, history, result, error, resumed, attempts
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case idempotencyKey = "idempotency_key"
         case requestDigest = "request_digest"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        // Files written before sequence numbers and attempts existed order by creation time.
+        sequence = try c.decodeIfPresent(Int.self, forKey: .sequence) ?? 0
+        state = try c.decode(JobState.self, forKey: .state)
+        request = try c.decode(TrainingJobRequest.self, forKey: .request)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        startedAt = try c.decodeIfPresent(Date.self, forKey: .startedAt)
+        finishedAt = try c.decodeIfPresent(Date.self, forKey: .finishedAt)
+        progress = try c.decode(JobProgress.self, forKey: .progress)
+        history = try c.decode([EpochRecord].self, forKey: .history)
+        result = try c.decodeIfPresent(JobResult.self, forKey: .result)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        requestDigest = try c.decodeIfPresent(String.self, forKey: .requestDigest)
+        resumed = try c.decodeIfPresent(Int.self, forKey: .resumed) ?? 0
+        attempts = try c.decodeIfPresent(Int.self, forKey: .attempts) ?? 0
     }
 }

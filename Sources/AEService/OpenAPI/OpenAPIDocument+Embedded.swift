@@ -2107,7 +2107,8 @@ extension OpenAPIDocument {
         "properties": {
           "units": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 16777216
           },
           "activation": {
             "type": "string",
@@ -2142,10 +2143,12 @@ extension OpenAPIDocument {
           },
           "input_dim": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 16777216
           },
           "encoder": {
             "type": "array",
+            "maxItems": 1024,
             "items": {
               "$ref": "#/components/schemas/Layer"
             }
@@ -2153,6 +2156,7 @@ extension OpenAPIDocument {
           "decoder": {
             "type": "array",
             "minItems": 1,
+            "maxItems": 1024,
             "items": {
               "$ref": "#/components/schemas/Layer"
             }
@@ -2160,6 +2164,7 @@ extension OpenAPIDocument {
           "latent_dim": {
             "type": "integer",
             "minimum": 1,
+            "maximum": 16777216,
             "description": "Variational models only."
           }
         },
@@ -2482,12 +2487,16 @@ extension OpenAPIDocument {
           "epochs": {
             "type": "integer",
             "minimum": 1,
-            "default": 10
+            "maximum": 10000000,
+            "default": 10,
+            "description": "At most training.max_epochs (10,000 by default)."
           },
           "batch_size": {
             "type": "integer",
             "minimum": 1,
-            "default": 256
+            "maximum": 16777216,
+            "default": 256,
+            "description": "batch_size × (input_dim + every layer's units) is at most training.max_batch_activations."
           },
           "optimizer": {
             "type": "string",
@@ -2810,6 +2819,16 @@ extension OpenAPIDocument {
             "type": "integer",
             "minimum": 0,
             "description": "How many times it resumed after a restart."
+          },
+          "sequence": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Submission order: jobs run in the order of this number (an interrupted job first after a restart)."
+          },
+          "attempts": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Training worker processes started for the job that did not stop cleanly on request; a job fails once it has used training.max_attempts."
           }
         }
       },

@@ -42,4 +42,20 @@ int clinux_sched_idle_policy(void);
 // that created it exits; 0 or an errno value.
 int clinux_set_parent_death_signal(int signal);
 
+// Starts `path` with `argv` (NULL-terminated) and the current environment, standard input from
+// /dev/null, standard output on `stdout_fd`, standard error on `stderr_fd`, no other descriptor
+// open, every signal at its default action and none blocked, in a process group of its own (a
+// terminal's Ctrl-C reaches only the parent); stores the child's id in `pid`.
+// 0 or an errno value. posix_spawn(3) is safe to call from a threaded process.
+int clinux_spawn(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int *pid);
+
+// waitpid(2) for `pid`, retried on EINTR: 0 with `status` set, or an errno value.
+int clinux_wait(int pid, int *status);
+
+// The parts of a wait status (wait(2) macros, which Swift cannot call).
+int clinux_exited(int status);
+int clinux_exit_status(int status);
+int clinux_signaled(int status);
+int clinux_terminating_signal(int status);
+
 #endif

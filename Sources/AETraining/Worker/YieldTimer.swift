@@ -9,7 +9,7 @@ import Glibc
 
 /// A timer that interrupts the thread that made it every `interval` with a signal whose
 /// handler yields the core to any thread waiting for it.
-final class YieldTimer {
+public final class YieldTimer {
     /// The real-time signal used; its handler only calls sched_yield().
     static let signal = __libc_current_sigrtmin() + 3
 
@@ -28,7 +28,7 @@ final class YieldTimer {
 
     /// A timer for the calling thread, disarmed. Where the system refuses one, arming does
     /// nothing and training simply runs without it.
-    init(intervalMicroseconds: Int = 100) {
+    public init(intervalMicroseconds: Int = 100) {
         interval = intervalMicroseconds
         timer = Self.makeTimer()
     }
@@ -63,7 +63,7 @@ final class YieldTimer {
     /// Runs `body` with the periodic signal on. The handler is installed with SA_RESTART, and
     /// reads and writes of regular files are not interrupted by signals, so the job's file I/O
     /// runs unchanged; nothing in it sleeps in a call a signal would cut short.
-    func armed<R>(_ body: () throws -> R) rethrows -> R {
+    public func armed<R>(_ body: () throws -> R) rethrows -> R {
         set(microseconds: interval)
         defer { set(microseconds: 0) }
         return try body()
