@@ -8,6 +8,8 @@ let package = Package(
     name: "aeserve",
     products: [
         .executable(name: "aeserve", targets: ["aeserve"]),
+        // The service's modules, for the libFuzzer targets in scripts/fuzz.
+        .library(name: "AEServiceLibrary", targets: ["AEService", "AETraining", "AEModel", "AEData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -34,10 +34,11 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
             switch component {
             case .index(let index):
                 text += "[\(index)]"
-            case .key(let key) where Self.isIdentifier(key):
+            case .key(let key) where Self.isIdentifier(key) && key.utf8.count <= 64:
                 text += text.isEmpty ? key : ".\(key)"
             case .key(let key):
-                text += "[\(Self.quoted(key))]"
+                // A client's key: shown cut to a bounded length, as every client string is.
+                text += "[\(Self.quoted(clipped(key)))]"
             }
         }
         return text

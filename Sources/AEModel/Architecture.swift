@@ -59,9 +59,35 @@ public struct Architecture: Codable, Sendable, Equatable {
         case latentDimensionOverride = "latent_dim"
     }
 
+    /// A limit on the layers of decoded architectures, set in a decoder's `userInfo` under
+    /// `layerLimitKey`: a body with more is refused before its layers are decoded.
+    public struct LayerLimit: Sendable {
+        /// Most layers, encoder and decoder together.
+        public var count: Int
+        /// The setting that holds the limit, named in the refusal; nil for the built-in one.
+        public var setting: String?
+
+        /// A limit of `count` layers held by `setting`.
+        public init(count: Int, setting: String?) {
+            self.count = count
+            self.setting = setting
+        }
+    }
+
+    /// The `userInfo` key of a `LayerLimit`.
+    public static let layerLimitKey = CodingUserInfoKey(rawValue: "aeserve.architecture.layerLimit")!
+
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        // Count before decoding: a body of a million layers costs a count, not a million layers.
+        let layers = try [CodingKeys.encoder, .decoder].reduce(0) { total, key in
+            total + (c.contains(key) ? (try c.nestedUnkeyedContainer(forKey: key).count ?? 0) : 0)
+        }
+        let limit = decoder.userInfo[Self.layerLimitKey] as? LayerLimit
+        if layers > (limit?.count ?? 2 * Self.maximumLayers) {
+            throw TooManyLayersError(layers: layers, limit: limit ?? LayerLimit(count: 2 * Self.maximumLayers, setting: nil))
+        }
         kind = try c.decode(Kind.self, forKey: .kind)
         inputDimension = try c.decode(Int.self, forKey: .inputDimension)
         encoder = try c.decode([Layer].self, forKey: .encoder)
@@ -193,6 +219,19 @@ public struct Architecture: Codable, Sendable, Equatable {
         }
         try architecture.validate()
         return architecture
+    }
+}
+
+/// An architecture with more layers than allowed, refused before its layers are decoded.
+public struct TooManyLayersError: Error, CustomStringConvertible, Sendable {
+    /// Layers in the refused architecture, encoder and decoder together.
+    public var layers: Int
+    /// The limit it broke.
+    public var limit: Architecture.LayerLimit
+
+    public var description: String {
+        let setting = limit.setting.map { " (setting \($0))" } ?? ""
+        return "architecture has \(layers) layers; the limit is \(limit.count)\(setting)"
     }
 }
 

@@ -2,6 +2,7 @@
 // JSON contract; the HTTP server under it knows nothing of autoencoders.
 import AECheckpoint
 import AEData
+import AEJSON
 import AEMath
 import AEModel
 import Foundation
@@ -198,15 +199,20 @@ extension Service {
 }
 
 extension APIError {
+    /// The longest message an answer carries: messages quote client strings cut short already,
+    /// and this bounds whatever else a message could grow by.
+    static let messageLimit = 8192
+
     /// `{"error": {"code": …, "message": …}}` with this error's status.
     func response() -> HTTPResponse {
         var body: [UInt8] = Array("{\"error\":{\"code\":".utf8)
         appendJSONString(code, to: &body)
         body += Array(",\"message\":".utf8)
-        appendJSONString(message, to: &body)
+        appendJSONString(clipped(message, limit: Self.messageLimit), to: &body)
         body += Array("}}".utf8)
         var headers: HTTPHeaders = ["Content-Type": "application/json"]
         if status == 401 { headers.set("WWW-Authenticate", "Bearer") }
+        if let retryAfterSeconds { headers.set("Retry-After", String(retryAfterSeconds)) }
         return HTTPResponse(status: HTTPStatus(status), headers: headers, body: body)
     }
 }

@@ -45,7 +45,7 @@ func makeInProcessService(_ label: String, name: String = "m",
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
-func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
+func waitUntil(timeout: Double = 120, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }

@@ -9,12 +9,15 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: String
     /// What went wrong, for a person.
     public var message: String
+    /// Seconds after which a retry may succeed (`Retry-After`), where waiting helps.
+    public var retryAfterSeconds: Int?
 
     /// An error with the given status, code and message.
-    public init(_ status: Int, _ code: String, _ message: String) {
+    public init(_ status: Int, _ code: String, _ message: String, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { "\(status) \(code): \(message)" }
@@ -27,10 +30,14 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func conflict(_ code: String, _ message: String) -> APIError { APIError(409, code, message) }
     /// 422: valid JSON that breaks the contract.
     public static func invalid(_ code: String, _ message: String) -> APIError { APIError(422, code, message) }
-    /// 429: a bounded queue is full.
-    public static func queueFull(_ message: String) -> APIError { APIError(429, "queue_full", message) }
-    /// 503: not ready, or draining.
-    public static func unavailable(_ message: String) -> APIError { APIError(503, "unavailable", message) }
+    /// 429: a bounded queue is full; a retry after a while may find room.
+    public static func queueFull(_ message: String) -> APIError {
+        APIError(429, "queue_full", message, retryAfterSeconds: 30)
+    }
+    /// 503: not ready, or draining; another replica, or this one shortly, may answer.
+    public static func unavailable(_ message: String) -> APIError {
+        APIError(503, "unavailable", message, retryAfterSeconds: 5)
+    }
     /// 500: a bug; the message says what failed.
     public static func internalError(_ message: String) -> APIError { APIError(500, "internal_error", message) }
 }

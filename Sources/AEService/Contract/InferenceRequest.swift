@@ -64,7 +64,7 @@ struct InferenceRequest: Sendable {
     /// "unknown field 'vector'; this endpoint takes model, version, vectors or vector".
     static func unknownFieldMessage(_ key: String, known: [String]) -> String {
         let list = known.dropLast().joined(separator: ", ") + " or " + (known.last ?? "")
-        return "unknown field '\(key)'; this endpoint takes \(list)"
+        return "unknown field '\(clipped(key))'; this endpoint takes \(list)"
     }
 }
 

@@ -1,19 +1,23 @@
-// Bodies without float arrays are Codable types; this reads one with the same rules as the
-// float-array routes: JSON syntax, UTF-8, duplicate keys and depth checked by AEJSON's scanner
-// (errors name the byte offset), then the type's own fields (errors name the field path).
+// Bodies without float arrays are Codable types, read by AEJSON's StrictJSONDecoder with the
+// rules of the float-array routes: duplicate keys, UTF-8 and depth checked, every error naming
+// the byte offset and the field path.
 import AEJSON
 import AEModel
 import Foundation
 
-/// Decodes `body` as `T`, refusing malformed JSON, duplicate keys, unknown fields and wrong
-/// types with a 400 or 422 that names the byte offset or the field.
-func decodeStrictJSON<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(APIError) -> T {
-    try scanJSON(body) { scanner in
-        guard try scanner.peek() == .object else { throw APIError.malformed("the body must be a JSON object") }
-        try scanner.skipValue()
-    }
+/// Decodes `body` as `T`, refusing malformed JSON (400) and valid JSON that breaks the contract
+/// (422: unknown fields, wrong types, numbers out of range) with messages that name the field.
+func decodeStrictJSON<T: Decodable>(_ type: T.Type, from body: [UInt8],
+                                   userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws(APIError) -> T {
     do {
-        return try JSONDecoder().decode(T.self, from: Data(body))
+        return try StrictJSONDecoder.decode(T.self, from: body, userInfo: userInfo)
+    } catch let error as JSONError {
+        switch error.kind {
+        case .syntax, .tooDeep, .duplicateKey: throw .malformed("invalid JSON: \(error.description)")
+        case .typeMismatch, .outOfRange, .invalidValue, .ragged: throw .invalid("invalid_field", error.description)
+        }
+    } catch let error as TooManyLayersError {
+        throw APIError.invalid("model_too_large", error.description)
     } catch let error as UnknownKeyError {
         throw APIError.invalid("unknown_field", error.description)
     } catch let error as DecodingError {

@@ -104,9 +104,13 @@ extension Service {
         do {
             return try registry.model(named: name, version: version)
         } catch {
+            // The name is the client's: quoted back cut to a bounded length.
             switch error {
-            case .unknownModel: throw APIError.notFound("unknown_model", error.description)
-            case .unknownVersion: throw APIError.notFound("unknown_version", error.description)
+            case .unknownModel(_, let available):
+                throw APIError.notFound("unknown_model", RegistryError.unknownModel(name: clipped(name), available: available).description)
+            case .unknownVersion(_, let version, let available):
+                throw APIError.notFound("unknown_version", RegistryError.unknownVersion(
+                    name: clipped(name), version: version, available: available).description)
             }
         }
     }
@@ -156,7 +160,7 @@ extension Service {
         guard let type = request.headers["Content-Type"] else { return }
         let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard media == "application/json" || media.hasSuffix("+json") || media == "application/x-www-form-urlencoded" else {
-            throw APIError(415, "unsupported_media_type", "Content-Type '\(type)' is not JSON; send application/json")
+            throw APIError(415, "unsupported_media_type", "Content-Type '\(clipped(type))' is not JSON; send application/json")
         }
     }
 }

@@ -16,7 +16,7 @@ extension Service {
         route(&router, .get, "/models/{name}") { [self] request in
             let name = request.parameter("name") ?? ""
             guard let entry = registry.snapshot().first(where: { $0.name == name }) else {
-                throw APIError.notFound("unknown_model", (RegistryError.unknownModel(name: name, available: registry.snapshot().map(\.name))).description)
+                throw APIError.notFound("unknown_model", (RegistryError.unknownModel(name: clipped(name), available: registry.snapshot().map(\.name))).description)
             }
             var object = summary(entry.active, versions: entry.versions.map(\.version), pinned: entry.pinned)
             object["version_details"] = entry.versions.map { served in
@@ -57,7 +57,7 @@ extension Service {
             try scanner.beginObject()
             while let key = try scanner.nextKey() {
                 guard key == "version" else {
-                    throw APIError.invalid("unknown_field", "unknown field '\(key)'; this endpoint takes version")
+                    throw APIError.invalid("unknown_field", "unknown field '\(clipped(key))'; this endpoint takes version")
                 }
                 version = try scanner.readInteger()
             }

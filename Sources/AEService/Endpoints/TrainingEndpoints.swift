@@ -1,5 +1,6 @@
 // POST/GET /train-job, GET/DELETE /train-job/{id}, GET /train-job/{id}/events (server-sent events).
 import AECheckpoint
+import AEJSON
 import AEModel
 import Foundation
 import HTTPServer
@@ -31,7 +32,7 @@ extension Service {
             var state: JobState?
             if let text = request.queryItem("status") {
                 guard let parsed = JobState(rawValue: text) else {
-                    throw APIError.invalid("invalid_query", "status must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'")
+                    throw APIError.invalid("invalid_query", "status must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")); got '\(clipped(text))'")
                 }
                 state = parsed
             }
@@ -115,7 +116,8 @@ extension Service {
     }
 
     private func decodeJobRequest(_ body: [UInt8]) throws(APIError) -> TrainingJobRequest {
-        try decodeStrictJSON(TrainingJobRequest.self, from: body)
+        let limit = Architecture.LayerLimit(count: configuration.training.maxLayers, setting: "training.max_layers")
+        return try decodeStrictJSON(TrainingJobRequest.self, from: body, userInfo: [Architecture.layerLimitKey: limit])
     }
 
     private func jobResponse(_ job: TrainingJob, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) throws -> HTTPResponse {
@@ -146,7 +148,7 @@ extension APIError {
         switch error {
         case .invalid(let code, let message): self = .invalid(code, message)
         case .pathRefused(let message): self = APIError(403, "dataset_path_refused", message)
-        case .unknownJob(let id): self = .notFound("unknown_job", "no training job '\(quoted(id))'")
+        case .unknownJob(let id): self = .notFound("unknown_job", "no training job '\(clipped(id))'")
         case .conflict(let code, let message): self = .conflict(code, message)
         case .queueFull(let message): self = .queueFull(message)
         case .storage(let message): self = .internalError(message)

@@ -2,6 +2,7 @@
 // Each running job trains in a worker process of its own; the queue schedules, stores, retries
 // and cancels, and publishes what a worker produced.
 import AECheckpoint
+import AEJSON
 import AEData
 import AEModel
 import AETraining
@@ -155,7 +156,7 @@ public final class JobQueue: Sendable {
             if let key = idempotencyKey, let existing = state.jobs.values.first(where: { $0.idempotencyKey == key }) {
                 guard existing.requestDigest == bodyDigest else {
                     return .failure(.conflict(code: "idempotency_key_reused", message: """
-                        Idempotency-Key '\(quoted(key))' was used for job \(existing.id) with a different body; \
+                        Idempotency-Key '\(clipped(key))' was used for job \(existing.id) with a different body; \
                         use a new key for a new job
                         """))
                 }

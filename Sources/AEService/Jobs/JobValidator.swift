@@ -4,6 +4,7 @@ import AEData
 import AEModel
 import AETraining
 import AECheckpoint
+import AEJSON
 
 /// The limits a job request must keep, each a setting named in its refusal.
 public struct JobLimits: Sendable, Equatable {
@@ -32,7 +33,14 @@ struct JobValidator: Sendable {
 
     func validate(_ request: TrainingJobRequest) throws(JobError) {
         do { try ModelStore.validate(request.model) } catch {
-            throw .invalid(code: "invalid_model_name", message: "model: \(error.description)")
+            // The name is the client's: quoted back cut short.
+            guard case .invalidModelName(_, let reason) = error else {
+                throw .invalid(code: "invalid_model_name", message: "model: \(error.description)")
+            }
+            throw .invalid(code: "invalid_model_name", message: """
+                model: '\(clipped(request.model))' is not a model name: \(reason); use letters, digits, '-', '_' \
+                and '.', not starting with '.'
+                """)
         }
         do { try request.training.validate() } catch {
             throw .invalid(code: "invalid_training_options", message: "training: \(error.description)")
@@ -73,16 +81,17 @@ struct JobValidator: Sendable {
         }
     }
 
-    /// The architecture's own rules, then the limits on layers, parameters and activations.
+    /// The limit on layers, the architecture's own rules, then the limits on parameters and
+    /// activations.
     private func check(_ architecture: Architecture, batchSize: Int) throws(JobError) {
-        do { try architecture.validate() } catch {
-            throw .invalid(code: "invalid_architecture", message: "architecture: \(error.description)")
-        }
         let layers = architecture.encoder.count + architecture.decoder.count
         guard layers <= limits.maxLayers else {
             throw .invalid(code: "model_too_large", message: """
                 architecture has \(layers) layers; the limit is \(limits.maxLayers) (setting training.max_layers)
                 """)
+        }
+        do { try architecture.validate() } catch {
+            throw .invalid(code: "invalid_architecture", message: "architecture: \(error.description)")
         }
         // Architecture.validate bounds every width, so these sums and products cannot overflow;
         // they are checked anyway, as every size a client sends is.

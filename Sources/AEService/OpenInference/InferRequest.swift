@@ -63,10 +63,10 @@ struct OIPInferRequest: Sendable, Equatable {
         var binaryTotal = 0
         var counts: [Int] = []
         for input in header.inputs {
-            let at = "input '\(input.name)'"
+            let at = "input '\(clipped(input.name))'"
             guard names.insert(input.name).inserted else { throw .invalid("\(at) appears twice in inputs") }
             guard let size = datatypes[input.datatype] else {
-                throw .invalid("\(at): unknown datatype '\(input.datatype)'")
+                throw .invalid("\(at): unknown datatype '\(clipped(input.datatype))'")
             }
             guard input.datatype == "FP32" else {
                 let kind = size == 0 ? " (variable-length strings)" : ""
@@ -119,7 +119,7 @@ struct OIPInferRequest: Sendable, Equatable {
                 values = readLittleEndianFloats(body, at: offset, count: count)
                 offset += count * 4
                 if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                    throw .invalid("input '\(input.name)': value \(values[bad]) at flat index \(bad) is not finite; values must be finite")
+                    throw .invalid("input '\(clipped(input.name))': value \(values[bad]) at flat index \(bad) is not finite; values must be finite")
                 }
             }
             inputs.append(OIPInputTensor(name: input.name, shape: input.shape, values: values))
@@ -136,7 +136,7 @@ struct OIPInferRequest: Sendable, Equatable {
         // 1*DIGIT, at most 18 digits so that it cannot overflow.
         guard !first.isEmpty, first.utf8.count <= 18, first.utf8.allSatisfy({ (0x30 ... 0x39).contains($0) }),
               let length = Int(first) else {
-            throw .invalid("\(headerLengthField) '\(first)' is not a byte count")
+            throw .invalid("\(headerLengthField) '\(clipped(first))' is not a byte count")
         }
         guard length <= bodyCount else {
             throw .invalid("\(headerLengthField) \(length) is past the end of the body (\(bodyCount) bytes)")
@@ -158,10 +158,10 @@ struct OIPInferRequest: Sendable, Equatable {
         let tensor: FloatTensor
         switch read {
         case .success(let value): tensor = value
-        case .failure(let error): throw .invalid("input '\(input)' data: \(error.description)")
+        case .failure(let error): throw .invalid("input '\(clipped(input))' data: \(error.description)")
         }
         guard tensor.values.count == count else {
-            throw .invalid("input '\(input)': data has \(tensor.values.count) values; shape \(shape) needs \(count)")
+            throw .invalid("input '\(clipped(input))': data has \(tensor.values.count) values; shape \(shape) needs \(count)")
         }
         return tensor.values
     }
@@ -238,7 +238,7 @@ private struct Header {
         if let outputs = header.outputs {
             var seen = Set<String>()
             for output in outputs where !seen.insert(output.name).inserted {
-                throw .invalid("output '\(output.name)' is asked for twice")
+                throw .invalid("output '\(clipped(output.name))' is asked for twice")
             }
         }
         return header
@@ -274,8 +274,8 @@ private struct Header {
             }
         }
         guard let name else { throw OIPError.invalid("an entry of inputs needs \"name\"") }
-        guard let datatype else { throw OIPError.invalid("input '\(name)' needs \"datatype\"") }
-        guard let shape else { throw OIPError.invalid("input '\(name)' needs \"shape\"") }
+        guard let datatype else { throw OIPError.invalid("input '\(clipped(name))' needs \"datatype\"") }
+        guard let shape else { throw OIPError.invalid("input '\(clipped(name))' needs \"shape\"") }
         return Input(name: name, shape: shape, datatype: datatype, binarySize: binarySize, dataRange: dataRange)
     }
 

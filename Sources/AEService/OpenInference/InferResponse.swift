@@ -74,7 +74,7 @@ struct OIPInferResponse: Sendable {
 /// `{"error": "message"}`, the protocol's error body.
 func oipErrorBody(_ message: String) -> [UInt8] {
     var body: [UInt8] = Array(#"{"error":"#.utf8)
-    appendJSON(message, to: &body)
+    appendJSON(clipped(message, limit: 8192), to: &body)
     body.append(UInt8(ascii: "}"))
     return body
 }

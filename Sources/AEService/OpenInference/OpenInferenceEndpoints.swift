@@ -99,7 +99,7 @@ extension Service {
         var version: Int?
         if let text = request.parameter("version") {
             guard let number = Int(text), number > 0 else {
-                throw .invalid("model version '\(text)' is not a positive integer")
+                throw .invalid("model version '\(clipped(text))' is not a positive integer")
             }
             version = number
         }
@@ -117,9 +117,9 @@ extension Service {
             switch error {
             case .unknownModel(_, let available):
                 let list = available.flatMap { [$0, $0 + OIPModel.decoderSuffix] }
-                throw OIPError(status: 404, message: "unknown model '\(name)' (available: \(list.isEmpty ? "none" : list.joined(separator: ", ")))")
+                throw OIPError(status: 404, message: "unknown model '\(clipped(name))' (available: \(list.isEmpty ? "none" : list.joined(separator: ", ")))")
             case let .unknownVersion(_, version, available):
-                throw OIPError(status: 404, message: "model '\(name)' has no version \(version) (available: \(available.map(String.init).joined(separator: ", ")))")
+                throw OIPError(status: 404, message: "model '\(clipped(name))' has no version \(version) (available: \(available.map(String.init).joined(separator: ", ")))")
             }
         }
     }
@@ -152,20 +152,20 @@ extension Service {
         let expected = model.inputs[0]
         let at = "model '\(model.name)' v\(model.served.version)"
         guard parsed.inputs.count == 1, let input = parsed.inputs.first, input.name == expected.name else {
-            throw .invalid("\(at) takes one input '\(expected.name)'; got \(parsed.inputs.map { "'\($0.name)'" }.joined(separator: ", "))")
+            throw .invalid("\(at) takes one input '\(expected.name)'; got \(parsed.inputs.prefix(8).map { "'\(clipped($0.name))'" }.joined(separator: ", "))")
         }
         let width = expected.shape[1]
         guard input.shape.count == 2, input.shape[1] == width, input.shape[0] >= 1 else {
-            throw .invalid("input '\(input.name)': shape \(input.shape) does not match [-1, \(width)] of \(at) (at least one row)")
+            throw .invalid("input '\(clipped(input.name))': shape \(input.shape) does not match [-1, \(width)] of \(at) (at least one row)")
         }
         let limit = configuration.limits.batchVectors
         guard input.shape[0] <= limit else {
-            throw .invalid("input '\(input.name)' has \(input.shape[0]) rows; the limit is \(limit) per request (setting limits.batch_vectors)")
+            throw .invalid("input '\(clipped(input.name))' has \(input.shape[0]) rows; the limit is \(limit) per request (setting limits.batch_vectors)")
         }
         let available = model.outputs.map(\.name)
         let asked = parsed.outputs ?? available.map { OIPRequestedOutput(name: $0, binaryData: nil) }
         for output in asked where !available.contains(output.name) {
-            throw .invalid("\(at) has no output '\(output.name)' (outputs: \(available.joined(separator: ", ")))")
+            throw .invalid("\(at) has no output '\(clipped(output.name))' (outputs: \(available.joined(separator: ", ")))")
         }
 
         let names = Set(asked.map(\.name))
