@@ -213,7 +213,7 @@ final class ServerCore: @unchecked Sendable {
         let loop = connection.loop
         var request = HTTPRequest(method: head.method, target: head.target, version: head.version,
                                   headers: head.headers, body: body, peer: peer,
-                                  id: head.headers["X-Request-Id"]
+                                  id: Self.clientRequestID(head.headers["X-Request-Id"])
                                     ?? String(requestCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16))
         request.othersInFlight = othersInFlight
         var response: HTTPResponse
@@ -290,6 +290,15 @@ final class ServerCore: @unchecked Sendable {
                                     request: RequestHead) {
         guard configuration.compressionLevel > 0, bytes.count >= configuration.compressionMinimumSize,
               !status.forbidsBody, status.code != 206, !headers.contains("Content-Encoding") else { return }
+    /// The client's `X-Request-Id` when it is 1–128 visible ASCII characters; anything else
+    /// (too long to echo into a log line and a header, or with spaces or controls) gives way
+    /// to the server's own id.
+    static func clientRequestID(_ value: String?) -> String? {
+        guard let value, (1 ... 128).contains(value.utf8.count),
+              value.utf8.allSatisfy({ (0x21 ... 0x7E).contains($0) }) else { return nil }
+        return value
+    }
+
         // The representation varies with Accept-Encoding whether or not this client gets gzip.
         if let vary = headers["Vary"] {
             if !headers.hasToken("accept-encoding", in: "Vary") { headers.set("Vary", vary + ", Accept-Encoding") }

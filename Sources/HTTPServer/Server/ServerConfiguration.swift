@@ -57,7 +57,8 @@ public struct ServerConfiguration: Sendable {
     /// Threads that run handlers (a handler blocked in synchronous work holds one of them).
     public var handlerThreadCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     /// Sets `X-Request-Id` on every response (router refusals included) to the request's id,
-    /// so a client can match its request to the server's log line.
+    /// so a client can match its request to the server's log line. A client's own id is kept
+    /// when it is 1–128 visible ASCII characters; otherwise the server gives the request one.
     public var echoesRequestID = true
     /// Called after each response, off the socket threads' hot path; keep it quick.
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
