@@ -24,11 +24,12 @@ test: build
 models: build
 	scripts/make-models.sh
 
-# Engine (vs NumPy), HTTP server, the whole service under wrk, then OIP and batching; see BENCHMARKS.md.
+# Engine (vs NumPy), HTTP server, the whole service under wrk, publishing under load, then OIP and batching; see BENCHMARKS.md.
 bench: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench.sh
 	scripts/bench-http.sh
 	scripts/bench-service.sh
+	scripts/bench-publish.sh
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-oip.sh
 
 # Drives the web console in headless Chromium (scripts/check-console.py), writes a screenshot of

@@ -14,7 +14,7 @@ state folder, then:
    length depends on the model), a fixed seed and a bounded number of examples.
 
 4. starts a second server with an API key and training disabled, and checks 401, 403, the key
-   accepted and 404 training_disabled.
+   accepted and 503 training_disabled (a serving replica).
 
 POST /train-job is left out of the fuzzing because a generated job can be arbitrarily expensive
 (a million epochs, or layers of a million units): step 2 tests it instead. The server must still
@@ -153,7 +153,7 @@ def hand_made_checks(checker, server):
 
 
 def auth_checks(checker):
-    """On a server with an API key and training disabled: 401, 403, the key accepted, 404 training_disabled."""
+    """On a server with an API key and training disabled: 401, 403, the key accepted, 503 training_disabled."""
     c, key = checker, {"Authorization": "Bearer sesame"}
     unauthorized = c.call("POST", "/models/fashion-mnist/activate", "/models/{name}/activate", 401, {"version": 1})
     if unauthorized.headers.get("WWW-Authenticate") != "Bearer":
@@ -163,9 +163,9 @@ def auth_checks(checker):
     c.call("POST", "/models/fashion-mnist/activate", "/models/{name}/activate", 200, {"version": 1}, headers=key)
     c.call("DELETE", "/train-job/job-none", "/train-job/{id}", 401)
     c.call("POST", "/train-job", "/train-job", 401, TINY_VAE)
-    c.call("POST", "/train-job", "/train-job", 404, TINY_VAE, headers=key)
-    c.call("GET", "/train-job", "/train-job", 404)
-    c.call("GET", "/train-job/job-none", "/train-job/{id}", 404)
+    c.call("POST", "/train-job", "/train-job", 503, TINY_VAE, headers=key)
+    c.call("GET", "/train-job", "/train-job", 503)
+    c.call("GET", "/train-job/job-none", "/train-job/{id}", 503)
 
 
 def run_schemathesis(server, job_ids, args, folder):

@@ -30,6 +30,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Model used when a request names none (models.default).")
     var defaultModel: String?
 
+    @Option(help: "Serve only this model, its versions in --model-base-path, as TF Serving and KServe do (models.model_name).")
+    var modelName: String?
+
+    @Option(help: "Folder of --model-name's numbered version folders, e.g. /mnt/models (models.model_base_path).")
+    var modelBasePath: String?
+
     @Option(help: "Folder for jobs, their resumable state and activations (state.folder).")
     var state: String?
 
@@ -64,6 +70,8 @@ struct ServeCommand: AsyncParsableCommand {
         values["server.port"] = port.map(String.init)
         values["models.root"] = models
         values["models.default"] = defaultModel
+        values["models.model_name"] = modelName
+        values["models.model_base_path"] = modelBasePath
         values["state.folder"] = state
         values["data.roots"] = dataRoot.isEmpty ? nil : dataRoot.joined(separator: ",")
         values["models.poll_interval_seconds"] = pollInterval.map { String($0) }
@@ -73,6 +81,15 @@ struct ServeCommand: AsyncParsableCommand {
         values["log.level"] = logLevel
         values["log.format"] = logFormat
         return values
+    }
+
+    func validate() throws {
+        if (modelName == nil) != (modelBasePath == nil) {
+            throw ValidationError("give --model-name and --model-base-path together (one model served from its base path)")
+        }
+        if modelBasePath != nil && models != nil {
+            throw ValidationError("give either --models (a folder per model) or --model-base-path (one model's versions), not both")
+        }
     }
 
     func run() async throws {

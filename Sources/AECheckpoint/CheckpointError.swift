@@ -47,6 +47,17 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
     case invalidModelName(name: String, reason: String)
     /// A file-system call failed (`operation` is what was attempted, `reason` the OS's words).
     case fileSystem(path: String, operation: String, reason: String)
+    /// A model's activation file does not hold `{"version": n}` with n in range.
+    case invalidActivation(file: String, reason: String)
+    /// A model already has the highest version number, so no new version can be written.
+    case versionsExhausted(name: String, highest: Int)
+
+    /// Whether the failure may pass by itself (the disk or the process's limits, not the
+    /// file's content), so that it is worth trying again later.
+    public var isTransient: Bool {
+        if case .fileSystem = self { return true }
+        return false
+    }
 
     /// The message shown to a user: file, tensor, what is wrong and, where it helps, what to do.
     public var description: String {
@@ -108,6 +119,11 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
                 + "and '.', not starting with '.'"
         case let .fileSystem(path, operation, reason):
             return "\(path): cannot \(operation): \(reason)"
+        case let .invalidActivation(file, reason):
+            return "\(file): not a valid activation: \(reason)"
+        case let .versionsExhausted(name, highest):
+            return "model '\(name)' already has version \(highest) and versions end at \(ModelVersion.highest); "
+                + "remove or renumber its highest version folders to write new versions"
         }
     }
 }

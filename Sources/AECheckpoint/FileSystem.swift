@@ -98,6 +98,57 @@ enum FileSystem {
         }
     }
 
+    /// What a path names.
+    enum Kind: Equatable { case file, directory, other }
+
+    /// The kind of what `url` names (following symlinks), or nil when nothing does; throws
+    /// for any other failure, so that an unreadable path is never taken for a missing one.
+    static func kind(of url: URL) throws(CheckpointError) -> Kind? {
+        guard let status = try status(of: url) else { return nil }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    /// `stat` of `url`, or nil when nothing is there (ENOENT, or a parent is not a folder).
+    static func status(of url: URL) throws(CheckpointError) -> stat? {
+        var status = stat()
+        if stat(url.path, &status) == 0 { return status }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw failure(url.path, operation: "stat")
+    }
+
+    /// Creates `url` and its missing parents.
+    static func makeDirectories(_ url: URL) throws(CheckpointError) {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw .fileSystem(path: url.path, operation: "create the folder", reason: error.localizedDescription)
+        }
+    }
+
+    /// Opens the folder `url` and takes its lock; nil when it vanished meanwhile (a sweep
+    /// removed it). Close the descriptor to release the lock.
+    static func lockedDirectory(_ url: URL) -> Int32? {
+        let fd = retrying { open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        lock(fd)
+        if linkCount(fd) > 0 { return fd }
+        close(fd)
+        return nil
+    }
+
+    /// Removes the folder `url` if it is empty and no writer holds its lock; true if removed.
+    static func removeIfEmptyAndUnlocked(_ url: URL) -> Bool {
+        let fd = retrying { open(url.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard tryLock(fd), (try? entries(of: url))?.isEmpty == true else { return false }
+        return rmdir(url.path) == 0
+    }
+
     /// Creates the directory `url` (parent must exist); returns false if something already has that name.
     static func makeDirectory(_ url: URL) throws(CheckpointError) -> Bool {
         if mkdir(url.path, 0o755) == 0 { return true }

@@ -26,6 +26,8 @@ public final class Service: Sendable {
     private let drainingFlag = Atomic<Bool>(false)
     /// Whether the process is busy: a request's math then stays on one core.
     let load = ProcessLoad()
+    /// Where an older aeserve kept activations (moved into the models folder at start).
+    private let legacyActivations: URL
     /// The open /train-job/{id}/events streams, ended when the service drains.
     private let eventStreams = Mutex<[UUID: AsyncStream<JobEvent>.Continuation]>([:])
     /// Overrides the peer check for tests of the loopback rule (nil: use the real peer).
@@ -41,19 +43,12 @@ public final class Service: Sendable {
         self.metrics = metrics
         batcher = DynamicBatcher(settings: configuration.dynamicBatching) { rows in metrics.batchRan(rows: rows) }
         let state = URL(fileURLWithPath: configuration.stateFolder)
-        let registry = ModelRegistry(
-            source: FolderModelSource(root: URL(fileURLWithPath: configuration.models.root)),
-            pinsURL: state.appendingPathComponent("activations.json")) { event in
-                metrics.record(event)
-                switch event {
-                case let .loaded(name, version): logger.info("model loaded", metadata: ["model": "\(name)", "version": "\(version)"])
-                case let .refused(name, version, reason):
-                    logger.error("checkpoint refused; serving what was loaded before",
-                                 metadata: ["model": "\(name)", "version": "\(version)", "reason": "\(reason)"])
-                case let .removed(name, version): logger.notice("model version removed", metadata: ["model": "\(name)", "version": "\(version)"])
-                case let .activated(name, version): logger.notice("model activated", metadata: ["model": "\(name)", "version": "\(version)"])
-                }
-            }
+        legacyActivations = state.appendingPathComponent("activations.json")
+        let registry = ModelRegistry(source: try Self.modelSource(configuration.models),
+                                     loadedVersions: configuration.models.loadedVersions) { event in
+            metrics.record(event)
+            Self.log(event, to: logger)
+        }
         self.registry = registry
         if configuration.training.enabled {
             var settings = JobQueueSettings()
@@ -84,8 +79,17 @@ public final class Service: Sendable {
         BLAS.setThreadCount(configuration.inferenceThreads)
     }
 
-    /// Loads the models, resumes stored jobs and starts polling for new versions.
+    /// Removes leftovers of interrupted writes, loads the models, resumes stored jobs and
+    /// starts polling for new versions.
     public func start() throws {
+        for path in registry.removeLeftovers() {
+            logger.notice("removed a leftover of an interrupted write", metadata: ["path": "\(path)"])
+        }
+        let moved = registry.migrateActivations(from: legacyActivations)
+        if !moved.isEmpty {
+            logger.notice("activations moved from the state folder into the models folder, where every replica follows them",
+                          metadata: ["activations": "\(moved.sorted { $0.key < $1.key }.map { "\($0.key) v\($0.value)" }.joined(separator: ", "))"])
+        }
         registry.refresh()
         try jobs?.start()
         registry.startPolling(every: configuration.models.pollIntervalSeconds)
@@ -183,6 +187,33 @@ public final class Service: Sendable {
 }
 
 extension Service {
+    /// The models folder the settings name: one folder per model, or one model's base path.
+    static func modelSource(_ models: ServiceConfiguration.Models) throws -> FolderModelSource {
+        guard let name = models.modelName, let base = models.modelBasePath else {
+            return FolderModelSource(root: URL(fileURLWithPath: models.root))
+        }
+        return FolderModelSource(store: try ModelStore(modelName: name, basePath: URL(fileURLWithPath: base)))
+    }
+
+    /// One log line per registry event: problems on disk as warnings, with what is served meanwhile.
+    static func log(_ event: RegistryEvent, to logger: Logger) {
+        switch event {
+        case let .loaded(name, version): logger.info("model loaded", metadata: ["model": "\(name)", "version": "\(version)"])
+        case let .refused(name, version, reason):
+            logger.error("checkpoint refused; serving what was loaded before",
+                         metadata: ["model": "\(name)", "version": "\(version)", "reason": "\(reason)"])
+        case let .removed(name, version): logger.notice("model version removed", metadata: ["model": "\(name)", "version": "\(version)"])
+        case let .activated(name, version): logger.notice("model activated", metadata: ["model": "\(name)", "version": "\(version)"])
+        case let .unloaded(name, version):
+            logger.info("model version unloaded; it stays on disk and loads again when asked for",
+                        metadata: ["model": "\(name)", "version": "\(version)"])
+        case let .skipped(path, reason):
+            logger.warning("skipped in the models folder", metadata: ["path": "\(path)", "reason": "\(reason)"])
+        case let .unreadable(path, reason):
+            logger.warning("cannot read the models folder; serving what was loaded", metadata: ["path": "\(path)", "reason": "\(reason)"])
+        }
+    }
+
     /// Whether the server is busy as `request` is handled: other requests in flight, or the
     /// process averaging more than a core. A one-vector request then computes on one core.
     func isBusy(_ request: HTTPRequest) -> Bool {

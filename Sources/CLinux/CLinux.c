@@ -1,5 +1,6 @@
 // Thin wrappers over Linux calls for Swift; see include/CLinux.h.
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "CLinux.h"
 
 #include <errno.h>
@@ -108,3 +109,5 @@ int clinux_exited(int status) { return WIFEXITED(status); }
 int clinux_exit_status(int status) { return WEXITSTATUS(status); }
 int clinux_signaled(int status) { return WIFSIGNALED(status); }
 int clinux_terminating_signal(int status) { return WTERMSIG(status); }
+
+int clinux_trim_heap(void) { return malloc_trim(0); }

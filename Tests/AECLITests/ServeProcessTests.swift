@@ -20,7 +20,10 @@ final class ServeProcess {
     var stateFolder: URL { folder.appendingPathComponent("state") }
 
     /// Starts the binary on 127.0.0.1 port 0 over `folder` and waits until /readyz answers 200.
-    init(folder: URL, environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// `modelArguments` replace `--models <folder>/models` (another models root, or
+    /// `--model-name`/`--model-base-path`).
+    init(folder: URL, environment: [String: String] = [:], modelArguments: [String]? = nil,
+         sourceLocation: SourceLocation = #_sourceLocation) throws {
         self.folder = folder
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aeserve")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path),
@@ -35,7 +38,8 @@ final class ServeProcess {
         process.executableURL = binary
         process.arguments = [
             "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile.path,
-            "--models", folder.appendingPathComponent("models").path, "--state", folder.appendingPathComponent("state").path,
+        ] + (modelArguments ?? ["--models", folder.appendingPathComponent("models").path]) + [
+            "--state", folder.appendingPathComponent("state").path,
             "--data-root", folder.appendingPathComponent("data").path, "--default-model", "small",
             "--poll-interval", "0.2", "--log-format", "json",
         ]

@@ -130,19 +130,24 @@ struct ErrorResponseTests {
                     "batch_too_large", mentions: ["1025", "1024", "limits.batch_vectors"])
     }
 
-    @Test("503: /readyz with no model loaded and while draining; a job submitted while draining is refused")
+    @Test("503: /readyz and /v2/health/ready with no model loaded and while draining; a job submitted while draining is refused")
     func unavailable() throws {
         let empty = try LiveService(models: { _ in })
         defer { empty.stop() }
         expectError(try empty.get("/readyz"), 503, "unavailable", mentions: ["no model"])
+        #expect(try empty.get("/v2/health/ready").status == 503)
         #expect(try empty.get("/healthz").status == 200)
         expectError(try empty.post("/encode", #"{"vectors": [[1]]}"#), 404, "unknown_model")
 
         let live = try LiveService()
         defer { live.stop() }
         #expect(try live.get("/readyz").status == 200)
+        #expect(try live.get("/v2/health/ready").status == 200)
         live.service.beginDrain()
         expectError(try live.get("/readyz"), 503, "unavailable", mentions: ["draining"])
+        let oipReady = try live.get("/v2/health/ready")
+        #expect(oipReady.status == 503 && oipReady.text.contains("draining"), "\(oipReady.status) \(oipReady.text)")
+        #expect(try live.get("/healthz").status == 200, "liveness holds while draining")
         expectError(try live.post("/train-job", JobTests.body()), 503, "unavailable")
     }
 }

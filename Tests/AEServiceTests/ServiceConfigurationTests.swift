@@ -31,12 +31,27 @@ struct ServiceConfigurationTests {
         #expect(loaded.limits.bodyBytes == 16 << 20)
     }
 
+    @Test("models.model_name with models.model_base_path serves that one model, the default for requests naming none")
+    func singleModel() async throws {
+        let loaded = try await ServiceConfiguration.load(file: Self.file, environment: ["AESERVE_MODELS_LOADED_VERSIONS": "5"],
+                                                         overrides: ["models.model_name": "kmodel", "models.model_base_path": "/mnt/models"])
+        #expect(loaded.models.modelName == "kmodel" && loaded.models.modelBasePath == "/mnt/models")
+        #expect(loaded.models.defaultModel == "kmodel" && loaded.models.loadedVersions == 5)
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await ServiceConfiguration.load(file: Self.file, environment: [:],
+                                                    overrides: ["models.model_name": "../x", "models.model_base_path": "/mnt/models"])
+        }
+    }
+
     @Test("a bad value stops loading with one line naming the key and what is allowed", arguments: [
         (["AESERVE_SERVER_PORT": "99999"], "configuration: server.port: 99999 is out of range; expected an integer from 0 to 65535"),
         (["AESERVE_SERVER_PORT": "eighty"], "configuration: server.port: expected an integer from 0 to 65535"),
         (["AESERVE_LOG_LEVEL": "loud"], "configuration: log.level: 'loud' is not allowed; expected trace, debug, info, notice, warning, error, critical"),
         (["AESERVE_TIMEOUTS_IDLE_SECONDS": "0"], "configuration: timeouts.idle_seconds: 0.0 is out of range; expected seconds from 0.001 to 86400.0"),
         (["AESERVE_SERVER_TLS_CERTIFICATE": "/c.pem"], "configuration: server.tls: give both certificate and private_key, or neither"),
+        (["AESERVE_MODELS_LOADED_VERSIONS": "0"], "configuration: models.loaded_versions: 0 is out of range; expected an integer from 1 to 1000"),
+        (["AESERVE_MODELS_MODEL_NAME": "kmodel"],
+         "configuration: models.model_name: give both model_name and model_base_path (--model-name, --model-base-path), or neither"),
     ])
     func badValues(environment: [String: String], message: String) async throws {
         do {

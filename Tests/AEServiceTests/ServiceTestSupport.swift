@@ -44,12 +44,3 @@ func makeInProcessService(_ label: String, name: String = "m",
     return (try Service(configuration: configuration), root)
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
-func waitUntil(timeout: Double = 120, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}

@@ -1,5 +1,6 @@
 // Reading the settings through swift-configuration: flags over AESERVE_* environment
 // variables over the JSON file over the defaults, each value checked against what it allows.
+import AECheckpoint
 import Configuration
 import Foundation
 import SystemPackage
@@ -8,12 +9,12 @@ extension ServiceConfiguration {
     /// Every key the file, the environment and the flags may set (dotted; the environment
     /// spells `server.port` as `AESERVE_SERVER_PORT`).
     public static let keys: [String] = [
-        "server.host", "server.port", "server.max_connections", "server.max_connections_per_peer",
-        "server.drain_timeout_seconds",
+        "server.host", "server.port", "server.max_connections", "server.drain_timeout_seconds",
         "server.tls.certificate", "server.tls.private_key",
         "limits.request_line_bytes", "limits.header_bytes", "limits.header_count", "limits.body_bytes",
         "limits.batch_vectors", "timeouts.header_seconds", "timeouts.body_seconds", "timeouts.idle_seconds",
-        "models.root", "models.default", "models.poll_interval_seconds", "data.roots", "state.folder",
+        "models.root", "models.default", "models.poll_interval_seconds", "models.loaded_versions",
+        "models.model_name", "models.model_base_path", "data.roots", "state.folder",
         "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
         "training.threads", "training.max_parameters", "training.max_epochs", "training.max_layers",
         "training.max_batch_activations", "training.memory_limit_bytes", "training.max_attempts",
@@ -61,8 +62,6 @@ extension ServiceConfiguration {
         c.server.host = try r.string("server.host", c.server.host) { $0.isEmpty ? "a host name or address" : nil }
         c.server.port = try r.int("server.port", c.server.port, allowed: 0...65535)
         c.server.maxConnections = try r.int("server.max_connections", c.server.maxConnections, allowed: 1...1_000_000)
-        c.server.maxConnectionsPerPeer = try r.int("server.max_connections_per_peer", c.server.maxConnectionsPerPeer,
-                                                   allowed: 0...1_000_000)
         c.server.drainTimeoutSeconds = try r.seconds("server.drain_timeout_seconds", c.server.drainTimeoutSeconds)
         c.server.tlsCertificate = try r.optionalString("server.tls.certificate")
         c.server.tlsPrivateKey = try r.optionalString("server.tls.private_key")
@@ -81,6 +80,23 @@ extension ServiceConfiguration {
         c.models.defaultModel = try r.string("models.default", c.models.defaultModel) { $0.isEmpty ? "a model name" : nil }
         c.models.pollIntervalSeconds = try r.double("models.poll_interval_seconds", c.models.pollIntervalSeconds,
                                                     allowed: 0...86_400, meaning: "seconds (0 turns polling off)")
+        c.models.loadedVersions = try r.int("models.loaded_versions", c.models.loadedVersions, allowed: 1...1000)
+        c.models.modelName = try r.optionalString("models.model_name")
+        c.models.modelBasePath = try r.optionalString("models.model_base_path")
+        switch (c.models.modelName, c.models.modelBasePath) {
+        case (nil, nil):
+            break
+        case let (name?, path?):
+            do { try ModelStore.validate(name) } catch {
+                throw ConfigurationError(key: "models.model_name", message: error.description)
+            }
+            guard !path.isEmpty else { throw ConfigurationError(key: "models.model_base_path", message: "expected a folder path") }
+            // The only model served is the one a request without "model" gets.
+            c.models.defaultModel = name
+        default:
+            throw ConfigurationError(key: "models.model_name",
+                                     message: "give both model_name and model_base_path (--model-name, --model-base-path), or neither")
+        }
         c.dataRoots = try r.stringArray("data.roots", c.dataRoots)
         c.stateFolder = try r.string("state.folder", c.stateFolder) { $0.isEmpty ? "a folder path" : nil }
         c.training.enabled = try r.bool("training.enabled", c.training.enabled)

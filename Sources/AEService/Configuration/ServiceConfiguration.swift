@@ -9,8 +9,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var host = "0.0.0.0"
         public var port = 8080
         public var maxConnections = 1024
-        /// Connections one client address may hold (0: no limit).
-        public var maxConnectionsPerPeer = 256
         public var drainTimeoutSeconds = 30.0
         public var tlsCertificate: String?
         public var tlsPrivateKey: String?
@@ -37,6 +35,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var root = "models"
         public var defaultModel = "fashion-mnist"
         public var pollIntervalSeconds = 5.0
+        /// Versions of each model kept loaded beside the served one (TF Serving's `latest`);
+        /// older ones are listed and loaded when a request or an activation names them.
+        public var loadedVersions = 2
+        /// Serve only this model, whose numbered version folders are in `modelBasePath`
+        /// (KServe's `--model-name` / `--model-base-path`); `root` is then unused.
+        public var modelName: String?
+        public var modelBasePath: String?
     }
 
     /// The training-job queue.

@@ -1,6 +1,7 @@
 // The bodies of /encode, /decode and /reconstruct, read with the fast JSON scanner: unknown
 // fields refused (a typo like "vector" for "vectors" must not pass silently), every error
 // naming the field, the index and what was expected.
+import AECheckpoint
 import AEJSON
 
 /// A parsed inference body: which model, and the rows to run.
@@ -57,7 +58,7 @@ struct InferenceRequest: Sendable {
     /// The optional `"version"` field: a positive integer.
     static func readVersion(_ scanner: inout JSONScanner) throws(JSONError) -> Int {
         let version = try scanner.readInteger()
-        guard version >= 1 else { throw scanner.invalidValue("a version is a positive integer, got \(version)") }
+        if let problem = ModelVersion.problem(with: version) { throw scanner.invalidValue(problem) }
         return version
     }
 

@@ -24,17 +24,23 @@ extension Service {
 
     /// `{"presets": {name: architecture}, "api_key_required", "training_enabled", "limits": {…}}`.
     private func consoleFacts() -> [UInt8] {
-        var presets: [String: Any] = [:]
-        for name in Architecture.presetNames {
-            if let preset = Architecture.preset(named: name) { presets[name] = architectureObject(preset) }
+        struct Limits: Encodable {
+            var batchVectors: Int, maxEpochs: Int
+            enum CodingKeys: String, CodingKey { case batchVectors = "batch_vectors", maxEpochs = "max_epochs" }
         }
-        let facts: [String: Any] = [
-            "presets": presets,
-            "api_key_required": !configuration.apiKeys.isEmpty,
-            "training_enabled": configuration.training.enabled,
-            "limits": ["batch_vectors": configuration.limits.batchVectors, "max_epochs": configuration.training.maxEpochs],
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: facts, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return Array(data)
+        struct Facts: Encodable {
+            var presets: [String: Architecture]
+            var apiKeyRequired: Bool, trainingEnabled: Bool
+            var limits: Limits
+            enum CodingKeys: String, CodingKey {
+                case presets, limits, apiKeyRequired = "api_key_required", trainingEnabled = "training_enabled"
+            }
+        }
+        var presets: [String: Architecture] = [:]
+        for name in Architecture.presetNames { presets[name] = Architecture.preset(named: name) }
+        let facts = Facts(presets: presets, apiKeyRequired: !configuration.apiKeys.isEmpty,
+                          trainingEnabled: configuration.training.enabled,
+                          limits: Limits(batchVectors: configuration.limits.batchVectors, maxEpochs: configuration.training.maxEpochs))
+        return (try? Self.jobEncoder.encode(facts)).map(Array.init) ?? Array("{}".utf8)
     }
 }

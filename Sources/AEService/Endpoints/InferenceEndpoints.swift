@@ -104,14 +104,7 @@ extension Service {
         do {
             return try registry.model(named: name, version: version)
         } catch {
-            // The name is the client's: quoted back cut to a bounded length.
-            switch error {
-            case .unknownModel(_, let available):
-                throw APIError.notFound("unknown_model", RegistryError.unknownModel(name: clipped(name), available: available).description)
-            case .unknownVersion(_, let version, let available):
-                throw APIError.notFound("unknown_version", RegistryError.unknownVersion(
-                    name: clipped(name), version: version, available: available).description)
-            }
+            throw error.apiError
         }
     }
 

@@ -8,24 +8,16 @@ import HTTPServer
 extension Service {
     func addModelRoutes(to router: inout Router) {
         route(&router, .get, "/models") { [self] _ in
-            let models = registry.snapshot().map { entry in
-                summary(entry.active, versions: entry.versions.map(\.version), pinned: entry.pinned)
-            }
-            return try foundationJSON(["models": models, "default": configuration.models.defaultModel])
+            try modelResponse(ModelList(models: registry.snapshot().map { ModelSummary($0) },
+                                        defaultModel: configuration.models.defaultModel))
         }
         route(&router, .get, "/models/{name}") { [self] request in
             let name = request.parameter("name") ?? ""
-            guard let entry = registry.snapshot().first(where: { $0.name == name }) else {
-                throw APIError.notFound("unknown_model", (RegistryError.unknownModel(name: clipped(name), available: registry.snapshot().map(\.name))).description)
+            let snapshot = registry.snapshot()
+            guard let entry = snapshot.first(where: { $0.name == name }) else {
+                throw RegistryError.unknownModel(name: name, available: snapshot.map(\.name)).apiError
             }
-            var object = summary(entry.active, versions: entry.versions.map(\.version), pinned: entry.pinned)
-            object["version_details"] = entry.versions.map { served in
-                ["version": served.version, "sha256": served.sha256, "bytes": served.byteCount,
-                 "loaded_at": ISO8601DateFormatter().string(from: served.loadedAt),
-                 "architecture": architectureObject(served.architecture),
-                 "training": trainingFacts(served.metadata)] as [String: Any]
-            }
-            return try foundationJSON(object)
+            return try modelResponse(ModelSummary(entry, detailed: true))
         }
         route(&router, .post, "/models/{name}/activate") { [self] request in
             try authorize(request)
@@ -35,19 +27,21 @@ extension Service {
             let served = try activate(name, version)
             metrics.updateServedModels(registry)
             logger.notice("model activated by request", metadata: ["model": "\(name)", "version": "\(version)", "request_id": "\(request.id)"])
-            return try foundationJSON(summary(served, versions: registry.snapshot().first { $0.name == name }?.versions.map(\.version) ?? [],
-                                              pinned: version))
+            let versions = registry.snapshot().first { $0.name == name }?.versions.map(\.version) ?? []
+            return try modelResponse(ModelSummary(served, versions: versions, activated: true))
         }
+    }
+
+    /// A /models answer through the API's one encoder (sorted keys, ISO 8601 dates).
+    private func modelResponse(_ value: some Encodable) throws -> HTTPResponse {
+        jsonResponse(Array(try Self.jobEncoder.encode(value)))
     }
 
     private func activate(_ name: String, _ version: Int) throws(APIError) -> ServedModel {
         do {
             return try registry.activate(name: name, version: version)
         } catch {
-            switch error {
-            case .unknownModel: throw APIError.notFound("unknown_model", error.description)
-            case .unknownVersion: throw APIError.notFound("unknown_version", error.description)
-            }
+            throw error.apiError
         }
     }
 
@@ -64,37 +58,8 @@ extension Service {
             return version
         }
         guard let version else { throw APIError.invalid("missing_field", "the body needs \"version\" (a positive integer)") }
-        guard version >= 1 else { throw APIError.invalid("invalid_field", "version must be a positive integer, got \(version)") }
+        if let problem = ModelVersion.problem(with: version) { throw APIError.invalid("invalid_field", "version: \(problem)") }
         return version
-    }
-
-    /// One model as /models shows it.
-    func summary(_ served: ServedModel, versions: [Int], pinned: Int?) -> [String: Any] {
-        let a = served.architecture
-        return [
-            "name": served.name, "version": served.version, "versions": versions, "activated": pinned != nil,
-            "kind": a.kind.rawValue, "input_dim": a.inputDimension, "latent_dim": a.latentDimension,
-            "parameters": served.model.parameterCount, "sha256": served.sha256,
-            "architecture": architectureObject(a), "training": trainingFacts(served.metadata),
-        ]
-    }
-
-    /// An architecture as the JSON object the API shows.
-    func architectureObject(_ architecture: Architecture) -> Any {
-        (try? JSONSerialization.jsonObject(with: Data(architecture.jsonText().utf8))) ?? [:]
-    }
-
-    /// The checkpoint's training facts, numbers as numbers.
-    private func trainingFacts(_ metadata: CheckpointMetadata) -> [String: Any] {
-        var facts: [String: Any] = [:]
-        for (key, value) in metadata.dictionary where key != "architecture" && key != "format" {
-            if let number = Double(value), number.isFinite, key != "dataset" {
-                facts[key] = number == number.rounded() && abs(number) < 1e15 ? Int(number) as Any : number as Any
-            } else {
-                facts[key] = value
-            }
-        }
-        return facts
     }
 }
 
@@ -102,4 +67,17 @@ extension Service {
 func foundationJSON(_ object: Any, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) throws -> HTTPResponse {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return jsonResponse(Array(data), status: status, headers: headers)
+}
+
+extension RegistryError {
+    /// The API's answer to this error: 404 for what does not exist, 503 for what cannot be
+    /// read or stored now.
+    var apiError: APIError {
+        switch self {
+        case .unknownModel: APIError.notFound("unknown_model", description)
+        case .unknownVersion: APIError.notFound("unknown_version", description)
+        case .unavailable: APIError(503, "version_unavailable", description)
+        case .notStored: APIError(503, "activation_not_stored", description)
+        }
+    }
 }

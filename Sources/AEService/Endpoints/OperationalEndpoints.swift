@@ -12,7 +12,7 @@ extension Service {
                 return APIError.unavailable("draining: the server is shutting down").response()
             }
             guard registry.hasModels else {
-                return APIError.unavailable("no model is loaded (models root '\(configuration.models.root)')").response()
+                return APIError.unavailable("no model is loaded (\(registry.location))").response()
             }
             return jsonResponse(Array(#"{"status":"ready"}"#.utf8))
         }

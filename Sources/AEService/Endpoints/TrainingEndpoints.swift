@@ -110,7 +110,9 @@ extension Service {
 
     private func trainingQueue() throws(APIError) -> JobQueue {
         guard let jobs else {
-            throw APIError(404, "training_disabled", "training is disabled on this server (setting training.enabled)")
+            // A serving replica: a trainer elsewhere takes these (an Ingress routes them there).
+            throw APIError(503, "training_disabled",
+                           "training is disabled on this server (setting training.enabled is false); send training requests to a trainer")
         }
         return jobs
     }

@@ -64,7 +64,7 @@ public final class ServiceMetrics: Sendable {
         switch event {
         case .refused:
             Counter(label: "aeserve_checkpoints_refused_total", factory: factory).increment()
-        case .loaded, .removed, .activated:
+        case .loaded, .removed, .activated, .unloaded, .skipped, .unreadable:
             break
         }
     }

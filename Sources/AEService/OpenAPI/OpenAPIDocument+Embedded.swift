@@ -9,7 +9,7 @@ extension OpenAPIDocument {
     "title": "aeserve",
     "version": "1.0.0",
     "summary": "Train and serve autoencoders.",
-    "description": "Encode vectors into a latent space, decode latents back, reconstruct vectors with their errors, sample from variational models, and train new model versions in the background.\n\nBodies are JSON (application/json; a missing Content-Type and application/x-www-form-urlencoded, which curl -d sends, are read as JSON too). Request objects refuse unknown fields with 422 (unknown_field). Numbers must be finite.\n\nEvery error is {\"error\": {\"code\", \"message\"}} with its status: 400 malformed JSON, 401 and 403 auth, 404 unknown model, version, job or route, 405 a method the path does not have (with an Allow header), 409 conflict, 413 body too large, 415 not JSON, 422 valid JSON that breaks the contract, 429 training queue full or too many connections from one client address, 503 not ready, draining or at the connection limit (connection refusals carry Retry-After; health probes still answer then). A 500 is a bug. The HTTP layer refuses malformed requests before any route with the same error object: 400, 408 (slow client), 413, 414 (long request line), 417, 431 (header too large), 501 (unknown transfer coding), 505.\n\nMutating endpoints (POST /train-job, DELETE /train-job/{id}, POST /models/{name}/activate) need Authorization: Bearer <key> when API keys are configured; with no key configured they answer only clients on loopback, and not requests relayed by a proxy (with a Forwarded, X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto, X-Real-IP or Via header).\n\nEvery routed response carries X-Request-Id (the request's when it is 1-128 visible ASCII characters, or one the server made up). HEAD works wherever GET does. Responses are gzip-compressed when the client accepts it, and request bodies may be sent with Content-Encoding: gzip."
+    "description": "Encode vectors into a latent space, decode latents back, reconstruct vectors with their errors, sample from variational models, and train new model versions in the background.\n\nBodies are JSON (application/json; a missing Content-Type and application/x-www-form-urlencoded, which curl -d sends, are read as JSON too). Request objects refuse unknown fields with 422 (unknown_field). Numbers must be finite.\n\nEvery error is {\"error\": {\"code\", \"message\"}} with its status: 400 malformed JSON, 401 and 403 auth, 404 unknown model, version, job or route, 405 a method the path does not have (with an Allow header), 409 conflict, 413 body too large, 415 not JSON, 422 valid JSON that breaks the contract, 429 training queue full, 503 not ready or draining. A 500 is a bug. The HTTP layer refuses malformed requests before any route with the same error object: 400, 408 (slow client), 413, 414 (long request line), 417, 431 (header too large), 501 (unknown transfer coding), 505.\n\nMutating endpoints (POST /train-job, DELETE /train-job/{id}, POST /models/{name}/activate) need Authorization: Bearer <key> when API keys are configured; with no key configured they answer only clients on loopback.\n\nEvery routed response carries X-Request-Id (the request's, or one the server made up). HEAD works wherever GET does. Responses are gzip-compressed when the client accepts it, and request bodies may be sent with Content-Encoding: gzip."
   },
   "servers": [
     {
@@ -92,6 +92,9 @@ extension OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -144,6 +147,9 @@ extension OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -196,6 +202,9 @@ extension OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -248,6 +257,9 @@ extension OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -445,6 +457,9 @@ extension OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -486,6 +501,9 @@ extension OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       },
@@ -529,6 +547,9 @@ extension OpenAPIDocument {
           },
           "409": {
             "$ref": "#/components/responses/Conflict"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -570,6 +591,9 @@ extension OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -615,8 +639,8 @@ extension OpenAPIDocument {
       ],
       "get": {
         "operationId": "getModel",
-        "summary": "One model, with every loaded version",
-        "description": "As in GET /models, plus version_details: each version's sha256, size, load time, architecture and training facts.",
+        "summary": "One model, with every version",
+        "description": "As in GET /models, plus version_details: each loaded version's sha256, size, load time, architecture and training facts; versions not loaded show loaded false.",
         "tags": [
           "models"
         ],
@@ -657,7 +681,7 @@ extension OpenAPIDocument {
       "post": {
         "operationId": "activateModel",
         "summary": "Serve a given version of a model",
-        "description": "Rolls back or forward without a restart; requests already running finish on the version they started on. The choice is kept in the state folder across restarts.",
+        "description": "Rolls back or forward without a restart; requests already running finish on the version they started on. The choice is stored in the models folder (<root>/<name>/activation.json), so every replica sharing the folder follows it within one poll interval and it survives restarts.",
         "tags": [
           "models"
         ],
@@ -713,6 +737,9 @@ extension OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -1048,6 +1075,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "OIP error: the version cannot be loaded now, or the server is not ready",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
           }
         }
       }
@@ -1069,9 +1106,10 @@ extension OpenAPIDocument {
           "required": true,
           "schema": {
             "type": "string",
-            "pattern": "^[1-9][0-9]*$"
+            "pattern": "^[1-9][0-9]*$",
+            "maxLength": 10
           },
-          "description": "A registry version of the model."
+          "description": "A model version, 1 to 2147483647 in plain digits (no sign, no leading zeros)."
         }
       ],
       "get": {
@@ -1103,6 +1141,16 @@ extension OpenAPIDocument {
           },
           "404": {
             "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "OIP error: the version cannot be loaded now, or the server is not ready",
             "content": {
               "application/json": {
                 "schema": {
@@ -1191,9 +1239,10 @@ extension OpenAPIDocument {
           "required": true,
           "schema": {
             "type": "string",
-            "pattern": "^[1-9][0-9]*$"
+            "pattern": "^[1-9][0-9]*$",
+            "maxLength": 10
           },
-          "description": "A registry version of the model."
+          "description": "A model version, 1 to 2147483647 in plain digits (no sign, no leading zeros)."
         }
       ],
       "get": {
@@ -1358,6 +1407,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "OIP error: the version cannot be loaded now, or the server is not ready",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
           }
         }
       }
@@ -1379,9 +1438,10 @@ extension OpenAPIDocument {
           "required": true,
           "schema": {
             "type": "string",
-            "pattern": "^[1-9][0-9]*$"
+            "pattern": "^[1-9][0-9]*$",
+            "maxLength": 10
           },
-          "description": "A registry version of the model."
+          "description": "A model version, 1 to 2147483647 in plain digits (no sign, no leading zeros)."
         }
       ],
       "post": {
@@ -1469,6 +1529,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "OIP error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OIPError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "OIP error: the version cannot be loaded now, or the server is not ready",
             "content": {
               "application/json": {
                 "schema": {
@@ -1698,7 +1768,8 @@ extension OpenAPIDocument {
           },
           "version": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 2147483647
           }
         }
       },
@@ -1714,7 +1785,8 @@ extension OpenAPIDocument {
           "version": {
             "type": "integer",
             "minimum": 1,
-            "description": "A loaded version of the model; default: the version being served."
+            "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+            "maximum": 2147483647
           },
           "vectors": {
             "type": "array",
@@ -1771,7 +1843,8 @@ extension OpenAPIDocument {
           "version": {
             "type": "integer",
             "minimum": 1,
-            "description": "A loaded version of the model; default: the version being served."
+            "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+            "maximum": 2147483647
           },
           "latents": {
             "type": "array",
@@ -1825,7 +1898,8 @@ extension OpenAPIDocument {
           "version": {
             "type": "integer",
             "minimum": 1,
-            "description": "A loaded version of the model; default: the version being served."
+            "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+            "maximum": 2147483647
           },
           "vectors": {
             "type": "array",
@@ -2066,7 +2140,8 @@ extension OpenAPIDocument {
           "version": {
             "type": "integer",
             "minimum": 1,
-            "description": "A loaded version of the model; default: the version being served."
+            "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+            "maximum": 2147483647
           }
         },
         "example": {
@@ -2226,15 +2301,17 @@ extension OpenAPIDocument {
           "version": {
             "type": "integer",
             "minimum": 1,
-            "description": "The version being served."
+            "description": "The version being served.",
+            "maximum": 2147483647
           },
           "versions": {
             "type": "array",
             "items": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 2147483647
             },
-            "description": "Every loaded version."
+            "description": "Every version in the models folder, oldest first, loaded or not (see models.loaded_versions)."
           },
           "activated": {
             "type": "boolean",
@@ -2275,16 +2352,17 @@ extension OpenAPIDocument {
         "additionalProperties": false,
         "required": [
           "version",
-          "sha256",
-          "bytes",
-          "loaded_at",
-          "architecture",
-          "training"
+          "loaded"
         ],
         "properties": {
           "version": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 2147483647
+          },
+          "loaded": {
+            "type": "boolean",
+            "description": "Whether the version is in memory. The served version and the latest models.loaded_versions are; an older one is loaded on its first request or on activation, and then has the other fields."
           },
           "sha256": {
             "type": "string",
@@ -2331,15 +2409,17 @@ extension OpenAPIDocument {
           "version": {
             "type": "integer",
             "minimum": 1,
-            "description": "The version being served."
+            "description": "The version being served.",
+            "maximum": 2147483647
           },
           "versions": {
             "type": "array",
             "items": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 2147483647
             },
-            "description": "Every loaded version."
+            "description": "Every version in the models folder, oldest first, loaded or not (see models.loaded_versions)."
           },
           "activated": {
             "type": "boolean",
@@ -2378,7 +2458,7 @@ extension OpenAPIDocument {
             "items": {
               "$ref": "#/components/schemas/VersionDetails"
             },
-            "description": "Every loaded version, oldest first."
+            "description": "Every version, oldest first: loaded ones with their details, the others with loaded false."
           }
         }
       },
@@ -2412,7 +2492,8 @@ extension OpenAPIDocument {
           "version": {
             "type": "integer",
             "minimum": 1,
-            "description": "A loaded version to serve from now on."
+            "description": "A version in the models folder to serve from now on (loaded first if it is not).",
+            "maximum": 2147483647
           }
         },
         "example": {
@@ -3474,7 +3555,7 @@ extension OpenAPIDocument {
         }
       },
       "Forbidden": {
-        "description": "The API key is not valid, or no key is configured and the client is not on loopback or came through a proxy (forbidden); or a training dataset path is absolute or leaves the data roots (dataset_path_refused).",
+        "description": "The API key is not valid, or no key is configured and the client is not on loopback (forbidden); or a training dataset path is absolute or leaves the data roots (dataset_path_refused).",
         "content": {
           "application/json": {
             "schema": {
@@ -3484,7 +3565,7 @@ extension OpenAPIDocument {
         }
       },
       "NotFound": {
-        "description": "No such model, version or job (unknown_model, unknown_version, unknown_job), or training is disabled (training_disabled).",
+        "description": "No such model, version or job (unknown_model, unknown_version, unknown_job).",
         "content": {
           "application/json": {
             "schema": {
@@ -3550,7 +3631,7 @@ extension OpenAPIDocument {
         }
       },
       "Unavailable": {
-        "description": "The server is not ready or is shutting down (unavailable).",
+        "description": "The server is not ready or is shutting down (unavailable); training is disabled on this server, a serving replica (training_disabled, naming the setting training.enabled); a model version cannot be loaded now (version_unavailable); an activation could not be stored in the models folder (activation_not_stored).",
         "content": {
           "application/json": {
             "schema": {

@@ -1,6 +1,7 @@
 // The Open Inference Protocol (KServe V2) beside the native routes. Each registry model `m` is
 // published twice: `m` takes `input` and returns latent, reconstruction and error; `m.decoder`
 // takes `latent` and returns `reconstruction`. Every non-200 answer is `{"error": "…"}`.
+import AECheckpoint
 import AEJSON
 import AEMath
 import Foundation
@@ -89,7 +90,7 @@ extension Service {
     private func checkReady() throws(OIPError) {
         if isDraining { throw OIPError(status: 503, message: "draining: the server is shutting down") }
         guard registry.hasModels else {
-            throw OIPError(status: 503, message: "no model is loaded (models root '\(configuration.models.root)')")
+            throw OIPError(status: 503, message: "no model is loaded (\(registry.location))")
         }
     }
 
@@ -98,10 +99,11 @@ extension Service {
         let name = request.parameter("model") ?? ""
         var version: Int?
         if let text = request.parameter("version") {
-            guard let number = Int(text), number > 0 else {
-                throw .invalid("model version '\(clipped(text))' is not a positive integer")
+            switch ModelVersion.parse(text) {
+            case .success(let number): version = number
+            case .failure(let error):
+                throw .invalid("model version '\(error.text)' is not a positive integer up to \(ModelVersion.highest): \(error.reason)")
             }
-            version = number
         }
         // A registry name wins; otherwise `<name>.decoder` is the decoder of `<name>`.
         var isDecoder = false
@@ -120,6 +122,8 @@ extension Service {
                 throw OIPError(status: 404, message: "unknown model '\(clipped(name))' (available: \(list.isEmpty ? "none" : list.joined(separator: ", ")))")
             case let .unknownVersion(_, version, available):
                 throw OIPError(status: 404, message: "model '\(clipped(name))' has no version \(version) (available: \(available.map(String.init).joined(separator: ", ")))")
+            case .unavailable, .notStored:
+                throw OIPError(status: 503, message: error.description)
             }
         }
     }

@@ -1,56 +1,85 @@
-// Where model versions come from: today a folder in TensorFlow Serving's layout; the
-// interface is small so replicas can later read a shared store without a rewrite.
+// Where model versions come from: a folder in TensorFlow Serving's layout, which several
+// replicas may share. The interface is small so that tests can inject failures and delays.
 import AECheckpoint
 import AEMath
 import AEModel
 import Foundation
 
-/// A place that lists, loads and stores model versions.
+/// A place that lists, loads and stores model versions and their activations.
 public protocol ModelSource: Sendable {
-    /// Names of the models that have at least one version.
+    /// Where it is, for messages (`models root '/srv/models'`).
+    var location: String { get }
+    /// The names of the models (whether or not they hold a version yet); throws when the
+    /// source cannot be read, which is not the same as holding nothing.
     func modelNames() throws -> [String]
-    /// The versions of `name`, ascending.
-    func versions(of name: String) throws -> [Int]
-    /// A cheap identity of a version's file (size and modification time), to notice changes.
-    func fingerprint(name: String, version: Int) -> String?
+    /// What the folder of `name` holds: versions, pending writes, entries that are not versions.
+    func listing(of name: String) throws -> ModelStore.Listing
+    /// A cheap identity of a version's files, to notice changes; nil once the version is gone.
+    func fingerprint(name: String, version: Int) throws -> String?
     /// Loads and validates one version.
     func load(name: String, version: Int) throws -> LoadedModel
-    /// Stores `model` as the next version of `name` and returns that version.
-    func store(name: String, model: Autoencoder<Float>, metadata: CheckpointMetadata) throws -> Int
+    /// Stores `model` (and `companions`, file name → bytes, beside it) as the next version of
+    /// `name` and returns that version.
+    func store(name: String, model: Autoencoder<Float>, metadata: CheckpointMetadata,
+               companions: [String: [UInt8]]) throws -> Int
+    /// The version activated for `name`, or nil (serve the highest).
+    func activation(of name: String) throws -> Int?
+    /// Remembers `version` as the activated version of `name`, for every process sharing the source.
+    func storeActivation(name: String, version: Int) throws
+    /// Removes what interrupted writes left behind; returns their paths.
+    func removeLeftovers() -> [String]
 }
 
-/// A `ModelSource` over a local models root: `<root>/<name>/<version>/model.safetensors`.
+/// A `ModelSource` over a `ModelStore`: `<root>/<name>/<version>/model.safetensors`, or one
+/// model's numbered folders under a base path.
 public struct FolderModelSource: ModelSource {
     /// The versioned folders.
     public let store: ModelStore
 
-    /// A source reading `root`.
+    /// A source reading `root`, one folder per model.
     public init(root: URL) {
         store = ModelStore(root: root)
     }
 
+    /// A source over `store` (for instance one model's base path).
+    public init(store: ModelStore) {
+        self.store = store
+    }
+
+    public var location: String {
+        store.singleModel.map { "model base path '\(store.root.path)' (model '\($0)')" } ?? "models root '\(store.root.path)'"
+    }
+
     public func modelNames() throws -> [String] {
-        guard FileManager.default.fileExists(atPath: store.root.path) else { return [] }
-        return try store.modelNames()
+        try store.modelFolders()
     }
 
-    public func versions(of name: String) throws -> [Int] {
-        try store.versions(of: name)
+    public func listing(of name: String) throws -> ModelStore.Listing {
+        try store.listing(of: name)
     }
 
-    public func fingerprint(name: String, version: Int) -> String? {
-        let path = store.url(name: name, version: version).path
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(size)@\(modified)"
+    public func fingerprint(name: String, version: Int) throws -> String? {
+        try store.fingerprint(name: name, version: version)
     }
 
     public func load(name: String, version: Int) throws -> LoadedModel {
         try ModelCheckpoint.load(contentsOf: store.url(name: name, version: version))
     }
 
-    public func store(name: String, model: Autoencoder<Float>, metadata: CheckpointMetadata) throws -> Int {
-        try store.writeNewVersion(name: name, file: ModelCheckpoint.encode(model, metadata: metadata))
+    public func store(name: String, model: Autoencoder<Float>, metadata: CheckpointMetadata,
+                      companions: [String: [UInt8]]) throws -> Int {
+        try store.writeNewVersion(name: name, file: ModelCheckpoint.encode(model, metadata: metadata), companions: companions)
+    }
+
+    public func activation(of name: String) throws -> Int? {
+        try store.activation(of: name)
+    }
+
+    public func storeActivation(name: String, version: Int) throws {
+        try store.storeActivation(name: name, version: version)
+    }
+
+    public func removeLeftovers() -> [String] {
+        store.removeLeftovers()
     }
 }

@@ -1,5 +1,5 @@
 // Linux calls that Swift's Glibc module does not export (sys/epoll.h, sys/eventfd.h,
-// sys/prctl.h, gettid, SCHED_IDLE, accept4), as plain functions with fixed-size arguments.
+// sys/prctl.h, gettid, SCHED_IDLE, accept4, malloc_trim), as plain functions with fixed-size arguments.
 #ifndef CLINUX_H
 #define CLINUX_H
 
@@ -57,5 +57,8 @@ int clinux_exited(int status);
 int clinux_exit_status(int status);
 int clinux_signaled(int status);
 int clinux_terminating_signal(int status);
+
+// malloc_trim(0) (malloc.h): returns the heap's free memory to the system; 1 if any was.
+int clinux_trim_heap(void);
 
 #endif
