@@ -17,6 +17,8 @@ public struct ServiceRunner {
         let c = service.configuration
         var http = ServerConfiguration(host: c.server.host, port: c.server.port)
         http.maxConnections = c.server.maxConnections
+        http.maxConnectionsPerPeer = c.server.maxConnectionsPerPeer
+        http.probePaths = Self.probePaths
         http.limits = RequestLimits(maxRequestLineLength: c.limits.requestLineBytes, maxHeaderBlockSize: c.limits.headerBytes,
                                     maxHeaderCount: c.limits.headerCount, maxBodySize: c.limits.bodyBytes,
                                     maxInflatedBodySize: c.limits.bodyBytes)
@@ -38,6 +40,10 @@ public struct ServiceRunner {
         }
         server = Server(configuration: http, router: service.makeRouter())
     }
+
+    /// The health probes' paths: still answered, on the server's reserve slots, when the
+    /// connection caps or the descriptor limit are reached.
+    public static let probePaths: Set<String> = ["/healthz", "/readyz", "/v2/health/live", "/v2/health/ready"]
 
     /// Catches SIGTERM and SIGINT for `runUntilSignalled`; call it before `start` (see
     /// `Server.catchSignals`).

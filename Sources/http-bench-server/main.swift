@@ -1,6 +1,7 @@
 // A small server on HTTPServer for benchmarks and process-level tests: GET /ping, POST /sum
-// (a JSON array of numbers, answered with their sum), GET /slow?ms=N. Prints
-// "listening on <port>" once bound; SIGTERM/SIGINT drain it and it exits 0.
+// (a JSON array of numbers, answered with their sum), GET /slow?ms=N, GET /healthz (a probe
+// path, answered on the reserve past the caps). Prints "listening on <port>" once bound;
+// SIGTERM/SIGINT drain it and it exits 0.
 import AEJSON
 import Foundation
 import HTTPServer
@@ -13,6 +14,7 @@ func decodeFloats(_ body: [UInt8]) -> [Float]? {
 }
 
 var configuration = ServerConfiguration(host: "127.0.0.1", port: 8080)
+configuration.probePaths = ["/healthz"]
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     let value = arguments.popFirst() ?? ""
@@ -20,6 +22,8 @@ while let flag = arguments.popFirst() {
     case "--port": configuration.port = Int(value) ?? 8080
     case "--host": configuration.host = value
     case "--loops": configuration.eventLoopCount = Int(value) ?? 1
+    case "--max-connections": configuration.maxConnections = Int(value) ?? configuration.maxConnections
+    case "--max-connections-per-peer": configuration.maxConnectionsPerPeer = Int(value) ?? 0
     case "--drain-timeout": break
     default:
         FileHandle.standardError.write(Data("unknown flag \(flag)\n".utf8))
@@ -36,6 +40,7 @@ router.add(.post, "/sum") { request in
     let sum = values.reduce(0, +)
     return HTTPResponse(headers: ["Content-Type": "application/json"], body: Array("{\"sum\":\(sum)}".utf8))
 }
+router.add(.get, "/healthz") { _ in .text("ok\n") }
 router.add(.get, "/slow") { request in
     let ms = Int(request.queryItem("ms") ?? "") ?? 100
     try await Task.sleep(for: .milliseconds(ms))

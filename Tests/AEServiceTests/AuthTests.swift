@@ -1,5 +1,5 @@
 // Who may call the mutating endpoints, over a real socket: a configured Bearer key, or with
-// no key only loopback peers (other peers through the injected peer address).
+// no key only loopback peers that no proxy relayed (other peers through the injected peer address).
 import AETestSupport
 import Foundation
 import HTTPServer
@@ -61,5 +61,40 @@ struct AuthTests {
             #expect(try live.post("/encode", #"{"vector": [1, 2, 3, 4, 5, 6, 7, 8]}"#, headers: [("X-Test-Peer", host)]).status == 200)
         }
         #expect(try live.get("/train-job").json()["jobs"]?.array?.isEmpty == true)
+    }
+
+    @Test("regression: with no API key, a loopback request relayed by a proxy (Forwarded, X-Forwarded-For, …) gets 403, not the loopback exemption")
+    func relayedByProxy() throws {
+        let live = try LiveService()
+        defer { live.stop() }
+        let relayed: [(String, String)] = [
+            ("Forwarded", "for=203.0.113.7;proto=https"), ("forwarded", "for=127.0.0.1"),
+            ("X-Forwarded-For", "198.51.100.2, 127.0.0.1"), ("x-forwarded-for", ""),
+            ("X-Real-IP", "192.0.2.9"), ("X-Forwarded-Host", "aeserve.example"),
+            ("X-Forwarded-Proto", "https"), ("Via", "1.1 nginx"),
+        ]
+        for header in relayed {
+            for (method, path, body) in [("POST", "/models/small/activate", #"{"version": 1}"#),
+                                         ("POST", "/train-job", JobTests.body(epochs: 1)),
+                                         ("DELETE", "/train-job/job-x", "")] {
+                let response = try live.request(method, path, headers: [header],
+                                                body: body.isEmpty ? nil : Array(body.utf8))
+                expectError(response, 403, "forbidden", mentions: ["proxy", "auth.api_keys"])
+            }
+            // Reading stays open to relayed clients too.
+            #expect(try live.get("/models", headers: [header]).status == 200)
+        }
+        #expect(try live.get("/train-job").json()["jobs"]?.array?.isEmpty == true, "no relayed job was queued")
+        // The same loopback client with no proxy header keeps the exemption.
+        #expect(try live.post("/models/small/activate", #"{"version": 1}"#).status == 200)
+    }
+
+    @Test("with API keys configured, a relayed request with the right key is served: the key, not the address, decides")
+    func relayedWithKey() throws {
+        let live = try LiveService(configure: { $0.apiKeys = ["proxy-key"] })
+        defer { live.stop() }
+        let response = try live.post("/models/small/activate", #"{"version": 1}"#,
+                                     headers: [("X-Forwarded-For", "203.0.113.7"), ("Authorization", "Bearer proxy-key")])
+        #expect(response.status == 200, "\(response.text)")
     }
 }

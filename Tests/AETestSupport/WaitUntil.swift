@@ -2,7 +2,7 @@
 import Foundation
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
-public func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
+public func waitUntil(timeout: Double = 120, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }

@@ -49,6 +49,16 @@ import Testing
         #expect(idle.state == .closed)
     }
 
+    @Test("a request refused for a cap: its refusal is written, then the connection lingers to close")
+    func refusedRequest() {
+        var machine = ConnectionStateMachine(now: Self.at(0), timeouts: Self.timeouts)
+        _ = machine.bytesReceived(now: Self.at(0))
+        #expect(machine.requestRefused() == .write)
+        #expect(machine.state == .writing && machine.closeAfterResponse && machine.deadline == nil)
+        #expect(machine.responseSent(now: Self.at(1)) == .linger)
+        #expect(machine.requestRefused() == .none, "nothing is refused once the answer is out")
+    }
+
     @Test("a closing response lingers, then closes at the linger deadline")
     func lingeringClose() {
         var machine = ConnectionStateMachine(now: Self.at(0), timeouts: Self.timeouts)

@@ -206,6 +206,23 @@ import Testing
         #expect(try slow.readResponse().text == "slept 1500")
     }
 
+    @Test("a client's X-Request-Id is echoed only when it is 1–128 visible ASCII characters (regression, issue 11)")
+    func requestIDIsBounded() throws {
+        let (server, port) = try TestServer.start()
+        defer { server.shutdown(drainTimeout: .seconds(1)) }
+        let client = try HTTPConnection(port: port)
+        let kept = ["abc-123", String(repeating: "x", count: 128)]
+        let replaced = [String(repeating: "y", count: 129), String(repeating: "z", count: 8000), "two words", "caf\u{e9}"]
+        for id in kept + replaced {
+            let echoed = try client.request("GET", "/ping", headers: [("X-Request-Id", id)]).header("X-Request-Id")
+            if kept.contains(id) {
+                #expect(echoed == id)
+            } else {
+                #expect(echoed != nil && echoed != id && echoed!.utf8.count <= 16, "\(id.prefix(20)) came back as \(echoed ?? "nothing")")
+            }
+        }
+    }
+
     @Test("the access log hook sees method, path, status, bytes and request id")
     func accessLog() throws {
         let entries = Mutex<[AccessLogEntry]>([])

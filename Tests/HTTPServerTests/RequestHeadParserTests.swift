@@ -81,7 +81,24 @@ extension FramedOutcome: @unchecked Sendable {}
                    .error(.headerBlockTooLarge)),
         ParserCase("three empty lines before request line", "\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
                    .error(.invalidRequestLine)),
+        // Regression (issue 11): bytes that cannot begin a request line are refused as they
+        // arrive; a TLS ClientHello on the plain port used to wait for the header timeout.
+        ParserCase(name: "TLS ClientHello, no line end", bytes: [0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1],
+                   expected: [.error(.invalidMethod)]),
+        ParserCase("NUL where the method starts, no line end", "\u{0}\u{0}\u{0}", .error(.invalidMethod)),
+        ParserCase("space where the method starts, no line end", " GET", .error(.invalidMethod)),
+        ParserCase("bare CR in the method, no line end", "GE\rT", .error(.bareCarriageReturn)),
+        ParserCase("control byte in the target, no line end", "GET /a\u{1}", .error(.invalidTarget)),
+        ParserCase("empty target, no line end", "GET  /", .error(.invalidRequestLine)),
     ]
+
+    @Test("a request line whose bytes so far are valid waits for more, whatever they are split into")
+    func partialRequestLines() {
+        for text in ["G", "GET", "GET ", "GET /pi", "GET /ping ", "GET /ping HTTP/9", "GET /ping HTTX/1.1x", "\r\nGET /", "GET /\r"] {
+            #expect(FramingVerifier.frame(Array(text.utf8)).isEmpty, "\(text.debugDescription)")
+            #expect(FramingVerifier.frame(Array(text.utf8), pieceSize: 1).isEmpty, "\(text.debugDescription) byte by byte")
+        }
+    }
 
     @Test("valid requests frame the same whole, byte by byte and after another request",
           arguments: valid)

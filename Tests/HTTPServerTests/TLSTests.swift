@@ -36,6 +36,22 @@ import AETestSupport
         #expect(try curl("/items/after") == (0, "item after"))
     }
 
+    @Test("curl speaking TLS to the plain port fails at once, not at the header timeout; raw ClientHello bytes get 400 (regression, issue 11)")
+    func tlsClientOnPlainPort() throws {
+        let (server, port) = try TestServer.start()  // the default 10 s header timeout
+        defer { server.shutdown(drainTimeout: .seconds(1)) }
+        let start = Deadline.now()
+        let result = try runProcess("/usr/bin/curl", ["-sS", "--max-time", "8", "https://127.0.0.1:\(port)/ping"])
+        let elapsed = Double(Deadline.now().nanoseconds - start.nanoseconds) / 1e9
+        #expect(result.status != 0 && result.status != 28, "curl exit \(result.status)")  // 28: curl timed out
+        #expect(elapsed < 3, "curl gave up after \(elapsed) s")
+
+        let client = try HTTPConnection(port: port, timeout: 3)
+        try client.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03] + [UInt8](repeating: 0x2a, count: 32))
+        #expect(try client.readResponse().status == 400)
+        #expect(client.readsEOF())
+    }
+
     @Test("a missing certificate file is an error that names it")
     func missingCertificate() {
         let server = Server(configuration: {

@@ -9,7 +9,8 @@ extension ServiceConfiguration {
     /// Every key the file, the environment and the flags may set (dotted; the environment
     /// spells `server.port` as `AESERVE_SERVER_PORT`).
     public static let keys: [String] = [
-        "server.host", "server.port", "server.max_connections", "server.drain_timeout_seconds",
+        "server.host", "server.port", "server.max_connections", "server.max_connections_per_peer",
+        "server.drain_timeout_seconds",
         "server.tls.certificate", "server.tls.private_key",
         "limits.request_line_bytes", "limits.header_bytes", "limits.header_count", "limits.body_bytes",
         "limits.batch_vectors", "timeouts.header_seconds", "timeouts.body_seconds", "timeouts.idle_seconds",
@@ -62,6 +63,8 @@ extension ServiceConfiguration {
         c.server.host = try r.string("server.host", c.server.host) { $0.isEmpty ? "a host name or address" : nil }
         c.server.port = try r.int("server.port", c.server.port, allowed: 0...65535)
         c.server.maxConnections = try r.int("server.max_connections", c.server.maxConnections, allowed: 1...1_000_000)
+        c.server.maxConnectionsPerPeer = try r.int("server.max_connections_per_peer", c.server.maxConnectionsPerPeer,
+                                                   allowed: 0...1_000_000)
         c.server.drainTimeoutSeconds = try r.seconds("server.drain_timeout_seconds", c.server.drainTimeoutSeconds)
         c.server.tlsCertificate = try r.optionalString("server.tls.certificate")
         c.server.tlsPrivateKey = try r.optionalString("server.tls.private_key")

@@ -7,6 +7,9 @@ import Glibc
 final class Connection: @unchecked Sendable {
     let socket: Socket
     let peer: SocketAddress?
+    /// Set for a connection on a reserve slot: the cap it is past, which refuses anything but a
+    /// probe request on it.
+    let reserveReason: Refusal?
     unowned let loop: EventLoop
     private(set) var machine: ConnectionStateMachine
     private var framer: RequestFramer
@@ -28,9 +31,11 @@ final class Connection: @unchecked Sendable {
     private static let streamHighWater = 256 * 1024
     private static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
-    init(socket: Socket, peer: SocketAddress?, loop: EventLoop, now: Deadline) throws(SocketError) {
+    init(socket: Socket, peer: SocketAddress?, loop: EventLoop, now: Deadline,
+         reserveReason: Refusal? = nil) throws(SocketError) {
         self.socket = socket
         self.peer = peer
+        self.reserveReason = reserveReason
         self.loop = loop
         let core = loop.core
         machine = ConnectionStateMachine(now: now, timeouts: core.configuration.timeouts)
@@ -125,6 +130,11 @@ final class Connection: @unchecked Sendable {
                 return
             case .head(let head):
                 self.head = head
+                if let reason = reserveReason,
+                   !loop.core.configuration.probePaths.contains(HTTPRequest.split(head.target).0) {
+                    refuse(reason)
+                    return
+                }
                 let hasBody = head.framing != .none
                 // RFC 9110 §10.1.1: no 100 Continue once body bytes have arrived anyway.
                 perform(machine.headReceived(now: loop.now, keepAlive: head.keepAlive, hasBody: hasBody,
@@ -154,7 +164,12 @@ final class Connection: @unchecked Sendable {
             // A refusal while reading a body (bad chunk, body over the limit) knows its path.
             let path = head.map { HTTPRequest.split($0.target).0 }
             head = nil
-            append(loop.core.errorBytes(for: error, path: path))
+            if let reason = reserveReason, error == .headerTimeout {
+                // A reserve slot that never got a whole head is refused for its cap, not timed out.
+                append(loop.core.refusalBytes(reason, path: path))
+            } else {
+                append(loop.core.errorBytes(for: error, path: path))
+            }
             responseComplete = true
             flush()
         case .linger:
@@ -168,6 +183,17 @@ final class Connection: @unchecked Sendable {
             close()
         }
         if !isClosed { loop.schedule(machine.deadline) }
+    }
+
+    /// Answers a request on a reserve slot that is not a probe with the cap its connection is
+    /// past, then closes.
+    private func refuse(_ reason: Refusal) {
+        let path = head.map { HTTPRequest.split($0.target).0 }
+        head = nil
+        guard machine.requestRefused() == .write else { return }
+        append(loop.core.refusalBytes(reason, path: path))
+        responseComplete = true
+        flush()
     }
 
     private func runHandler(body: [UInt8]) {
@@ -288,6 +314,26 @@ final class Connection: @unchecked Sendable {
     func drainRequested() {
         guard !isClosed else { return }
         perform(machine.drainRequested())
+    }
+
+    /// Whether a reserve slot may go to a newer connection: nothing is under way on it (no
+    /// whole head yet, or its answer is sent and it only lingers).
+    var isPreemptable: Bool {
+        switch machine.state {
+        case .idle, .readingHead, .lingering: return true
+        case .readingBody, .processing, .writing, .closed: return false
+        }
+    }
+
+    /// Gives the reserve slot up to a newer connection: sends the refusal (best effort, when
+    /// no answer went out yet) and closes at once, freeing the descriptor.
+    func preempt() {
+        guard !isClosed, let reason = reserveReason else { return }
+        if tls == nil && machine.state != .lingering {
+            let bytes = loop.core.refusalBytes(reason, path: nil)
+            _ = bytes.withUnsafeBytes { try? socket.send($0) }
+        }
+        close()
     }
 
     /// Closes the socket (idempotent) and wakes a waiting stream producer with an error.

@@ -138,6 +138,16 @@ public struct ConnectionStateMachine: Sendable {
         return .respondAndClose(error)
     }
 
+    /// The request is refused before any handler runs (its connection is past a cap): the
+    /// refusal is written, then the connection closes.
+    public mutating func requestRefused() -> Action {
+        guard state == .idle || state == .readingHead || state == .readingBody else { return .none }
+        closeAfterResponse = true
+        state = .writing
+        deadline = nil
+        return .write
+    }
+
     /// A write could not finish; the write timeout runs from the last progress.
     public mutating func writeStalled(now: Deadline) -> Action {
         guard state == .writing || state == .processing else { return .none }

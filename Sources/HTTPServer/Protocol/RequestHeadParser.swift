@@ -37,6 +37,12 @@ public struct RequestHeadParser: Sendable {
     private var requestLineStart = 0
     private var headerStart = -1
     private var fieldCount = 0
+    // How far the request line has been checked as it arrives, and which part it is in.
+    private var lineChecked = 0
+    private var linePart = LinePart.method
+    private var targetStart = 0
+
+    private enum LinePart { case method, target, version }
 
     /// A parser at the start of a request.
     public init(limits: RequestLimits) { self.limits = limits }
@@ -44,6 +50,7 @@ public struct RequestHeadParser: Sendable {
     /// Forgets a partial head so the next call starts a new request.
     public mutating func reset() {
         scanned = 0; lineStart = 0; requestLineStart = 0; headerStart = -1; fieldCount = 0
+        lineChecked = 0; linePart = .method; targetStart = 0
     }
 
     /// Parses `buffer`, which starts at the first byte of the request.
@@ -56,7 +63,7 @@ public struct RequestHeadParser: Sendable {
             let lf = base.distance(to: UnsafeRawPointer(found))
             // The bytes before this LF are judged first, as they would be had they come alone:
             // the answer must not depend on how the bytes were split into reads.
-            if let error = partialLineError(count: lf) { reset(); return .invalid(error) }
+            if let error = partialLineError(base, count: lf) { reset(); return .invalid(error) }
             // RFC 9112 §2.2: a bare LF is not taken as a line end here (see the type's note).
             guard lf > lineStart, buffer[lf - 1] == ByteClass.cr else {
                 reset()
@@ -91,17 +98,59 @@ public struct RequestHeadParser: Sendable {
             i = lf + 1
         }
         scanned = count
-        if let error = partialLineError(count: count) { reset(); return .invalid(error) }
+        if let error = partialLineError(base, count: count) { reset(); return .invalid(error) }
         return .needMore
     }
 
-    /// The limit an unfinished line of `count` buffered bytes already breaks, if any.
-    private func partialLineError(count: Int) -> HTTPParseError? {
+    /// What an unfinished line of `count` buffered bytes already breaks, if anything: a limit,
+    /// or (for the request line) the syntax of the bytes so far.
+    private mutating func partialLineError(_ base: UnsafeRawPointer, count: Int) -> HTTPParseError? {
         if headerStart < 0 {
+            if let error = requestLineError(base, count: count) { return error }
             // One more byte than the limit is allowed for a CR whose LF has not come yet.
             return count - requestLineStart > limits.maxRequestLineLength + 1 ? .requestLineTooLong : nil
         }
         return count - headerStart > limits.maxHeaderBlockSize ? .headerBlockTooLarge : nil
+    }
+
+    /// Checks the request line's method and target as their bytes arrive (RFC 9112 §3), so that
+    /// bytes that cannot begin a request — a TLS ClientHello on the plain port, binary junk —
+    /// are refused at once instead of at the header timeout. It reports the first error
+    /// `parseRequestLine` would report for the whole line, and looks no further than the
+    /// length limit does, so the outcome never depends on how the bytes were split.
+    private mutating func requestLineError(_ base: UnsafeRawPointer, count: Int) -> HTTPParseError? {
+        let end = Swift.min(count, requestLineStart + limits.maxRequestLineLength + 2)
+        var j = Swift.max(lineChecked, requestLineStart)
+        defer { lineChecked = j }
+        while j < end {
+            let b = base.load(fromByteOffset: j, as: UInt8.self)
+            if b == ByteClass.cr {
+                guard j + 1 < count else { return nil }  // its LF may be next
+                if base.load(fromByteOffset: j + 1, as: UInt8.self) != ByteClass.lf { return .bareCarriageReturn }
+                return nil  // the line is complete: parseRequestLine judges the rest
+            }
+            switch linePart {
+            case .method:
+                if b == ByteClass.space {
+                    if j == requestLineStart { return .invalidMethod }
+                    linePart = .target
+                    targetStart = j + 1
+                } else if !ByteClass.isToken(b) {
+                    return .invalidMethod
+                }
+            case .target:
+                if b == ByteClass.space {
+                    if j == targetStart { return .invalidRequestLine }
+                    linePart = .version
+                } else if b <= ByteClass.space || b >= 0x7F {
+                    return .invalidTarget
+                }
+            case .version:
+                return nil  // judged whole: a later CR would change which error it is
+            }
+            j += 1
+        }
+        return nil
     }
 
     // MARK: - The complete head

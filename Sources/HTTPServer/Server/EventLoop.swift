@@ -19,6 +19,8 @@ final class EventLoop: @unchecked Sendable {
     private var connections: [Connection?] = []
     private(set) var connectionCount = 0
     private var listener: Socket?
+    /// The reserve slots for probes past the caps (the listening loop only).
+    private var reserve: ReservePool?
     private var acceptPausedUntil: Deadline?
     private var nextAcceptLoop = 0
     private var nextTimer: Deadline?
@@ -64,6 +66,9 @@ final class EventLoop: @unchecked Sendable {
     /// Makes this loop accept connections on `socket`.
     func adoptListener(_ socket: Socket) throws(SocketError) {
         listener = socket
+        if !core.configuration.probePaths.isEmpty && core.configuration.reservedConnections > 0 {
+            reserve = ReservePool(capacity: core.configuration.reservedConnections)
+        }
         try epoll.add(socket.fd, interest: [.readable, .edgeTriggered], token: UInt64(socket.fd))
     }
 
@@ -73,18 +78,20 @@ final class EventLoop: @unchecked Sendable {
         epoll.remove(listener.fd)
         listener.close()
         self.listener = nil
+        reserve?.closeSpares()
         acceptPausedUntil = nil
     }
 
-    /// Takes over an accepted socket.
-    func register(_ socket: Socket, peer: SocketAddress?) {
+    /// Takes over an accepted socket; `reserveReason` is set for one on a reserve slot.
+    func register(_ socket: Socket, peer: SocketAddress?, reserveReason: Refusal? = nil) {
         socket.setNoDelay()
         let connection: Connection
         do {
-            connection = try Connection(socket: socket, peer: peer, loop: self, now: Deadline.now())
+            connection = try Connection(socket: socket, peer: peer, loop: self, now: Deadline.now(),
+                                        reserveReason: reserveReason)
         } catch {
             socket.close()
-            core.connectionClosed()
+            if reserveReason == nil { core.limits.release(host: peer?.host) } else { reserve?.replenish() }
             return
         }
         let fd = Int(socket.fd)
@@ -93,6 +100,8 @@ final class EventLoop: @unchecked Sendable {
         }
         connections[fd] = connection
         connectionCount += 1
+        core.activeConnections.wrappingAdd(1, ordering: .relaxed)
+        if reserveReason != nil { reserve?.add(connection) }
         do {
             try epoll.add(socket.fd, interest: [.readable, .writable, .readHangUp, .edgeTriggered],
                           token: UInt64(socket.fd))
@@ -109,7 +118,12 @@ final class EventLoop: @unchecked Sendable {
         if fd < connections.count, connections[fd] === connection {
             connections[fd] = nil
             connectionCount -= 1
-            core.connectionClosed()
+            if connection.reserveReason == nil {
+                core.limits.release(host: connection.peer?.host)
+            } else {
+                reserve?.remove(connection)
+            }
+            core.activeConnections.wrappingSubtract(1, ordering: .releasing)
         }
     }
 
@@ -185,27 +199,37 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Accepts until the kernel queue is empty (or a batch is done), spreading connections
-    /// over the loops; backs off for 100 ms when out of descriptors instead of spinning on a
-    /// listener that stays readable.
+    /// over the loops. A connection past a cap goes to a reserve slot, where only a probe is
+    /// answered, or is refused at once; out of descriptors, a reserve descriptor is freed for
+    /// one more accept, and when none can be, accepting backs off for 100 ms instead of
+    /// spinning on a listener that stays readable.
     private func acceptConnections() {
         guard let listener, acceptPausedUntil == nil else { return }
         for _ in 0 ..< 256 {
-            let accepted: (Socket, SocketAddress?)?
+            var accepted: (Socket, SocketAddress?)?
+            var outOfDescriptors = false
             do {
                 accepted = try listener.accept()
             } catch {
                 switch error.errno {
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    acceptPausedUntil = now.adding(.milliseconds(100))
-                    schedule(acceptPausedUntil)
+                case EMFILE, ENFILE:
+                    // An empty queue says EMFILE too: nothing to free a descriptor for, and the
+                    // next connection wakes the loop again.
+                    guard listener.hasPendingConnection() else { return }
+                    guard let retried = acceptWithReserveDescriptor(listener) else { pauseAccepting(); return }
+                    accepted = retried
+                    outOfDescriptors = true
+                case ENOBUFS, ENOMEM:
+                    pauseAccepting()
                     return
                 default:
                     continue  // ECONNABORTED and the like concern one client only
                 }
             }
             guard let (socket, peer) = accepted else { return }
-            guard core.connectionOpened() else {
-                refuse(socket)
+            let refusal: Refusal? = outOfDescriptors ? .descriptorLimit : core.limits.admit(host: peer?.host)
+            if let refusal {
+                admitToReserve(socket, peer: peer, refusal: refusal)
                 continue
             }
             let loops = core.loops
@@ -221,16 +245,53 @@ final class EventLoop: @unchecked Sendable {
         execute { [self] in self.acceptConnections() }
     }
 
-    /// Answers a connection over the cap with 503 and closes it, without touching the others.
-    private func refuse(_ socket: Socket) {
+    /// Stops accepting for 100 ms: the listener stays readable, so retrying at once would spin.
+    private func pauseAccepting() {
+        acceptPausedUntil = now.adding(.milliseconds(100))
+        schedule(acceptPausedUntil)
+    }
+
+    /// After EMFILE or ENFILE: frees a descriptor of the reserve (a spare, or a slot whose
+    /// holder has no request under way) and accepts once more, since a probe may be waiting.
+    private func acceptWithReserveDescriptor(_ listener: Socket) -> (Socket, SocketAddress?)? {
+        guard let reserve else { return nil }
+        let (freed, victim) = reserve.freeDescriptor()
+        victim?.preempt()
+        guard freed else { return nil }
+        if let accepted = try? listener.accept() { return accepted }
+        reserve.replenish()
+        return nil
+    }
+
+    /// A connection past a cap: a reserve slot (only a probe is answered there), or when none
+    /// can be had, the refusal at once.
+    private func admitToReserve(_ socket: Socket, peer: SocketAddress?, refusal: Refusal) {
+        if let reserve {
+            let (claimed, victim) = reserve.claim()
+            victim?.preempt()
+            if claimed {
+                register(socket, peer: peer, reserveReason: refusal)
+                return
+            }
+        }
+        refuse(socket, refusal)
+    }
+
+    /// Answers a connection past a cap with the refusal and closes it, without touching the
+    /// others. A request already sent names its path, so the answer has the shape of its route.
+    private func refuse(_ socket: Socket, _ refusal: Refusal) {
         var scratch = [UInt8](repeating: 0, count: 4096)
-        _ = try? socket.read(into: &scratch, count: scratch.count)
-        let response = ResponseSerializer.response(
-            status: .serviceUnavailable,
-            headers: ["Content-Type": "text/plain; charset=utf-8", "Retry-After": "1"],
-            body: Array("too many connections\n".utf8), keepAlive: false, requestVersion: .http1_1,
-            isHead: false, date: core.dateCache.current())
-        _ = response.withUnsafeBytes { try? socket.send($0) }
+        var path: String?
+        if case .done(let count)? = try? socket.read(into: &scratch, count: scratch.count), count > 0 {
+            var parser = RequestHeadParser(limits: core.configuration.limits)
+            if case .complete(let head, _) = scratch[..<count].withUnsafeBytes({ parser.parse($0) }) {
+                path = HTTPRequest.split(head.target).0
+            }
+        }
+        if core.tls == nil {  // plain text would mean nothing inside a TLS handshake
+            let response = core.refusalBytes(refusal, path: path)
+            _ = response.withUnsafeBytes { try? socket.send($0) }
+        }
         socket.shutdownWrite()
         socket.close()
     }

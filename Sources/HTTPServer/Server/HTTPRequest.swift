@@ -20,7 +20,7 @@ public struct HTTPRequest: Sendable {
     public var peer: SocketAddress?
     /// Values of `{name}` segments of the matched route, percent-decoded.
     public var pathParameters: [String: String]
-    /// The request's `X-Request-Id`, or one the server made up.
+    /// The request's `X-Request-Id` (when 1–128 visible ASCII characters), or one the server made up.
     public var id: String
     /// How many other requests the server was handling (read, not yet answered) when this one
     /// was read: a handler can tell a lone request, which may use every core, from a busy server.

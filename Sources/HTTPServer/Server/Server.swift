@@ -154,7 +154,10 @@ final class ServerCore: @unchecked Sendable {
     var tls: TLSContext?
     var loops: [EventLoop] = []
     var boundAddress: SocketAddress?
+    /// Connections registered on the loops, reserve ones included.
     let activeConnections = Atomic<Int>(0)
+    /// The global and per-address caps.
+    let limits: ConnectionLimits
     /// Set at the start of a graceful shutdown: responses from then on say `Connection: close`.
     let draining = Atomic<Bool>(false)
     let requestCounter = Atomic<UInt64>(0)
@@ -166,31 +169,31 @@ final class ServerCore: @unchecked Sendable {
     init(configuration: ServerConfiguration, router: Router) {
         self.configuration = configuration
         self.router = router
+        limits = ConnectionLimits(maxConnections: configuration.maxConnections,
+                                  maxPerPeer: configuration.maxConnectionsPerPeer)
         handlerExecutor = HandlerExecutor(threads: configuration.handlerThreadCount)
     }
 
     deinit { handlerExecutor.stop() }  // for a server that was never started
 
-    /// Counts a new connection; false when the cap is reached (the caller refuses it).
-    func connectionOpened() -> Bool {
-        let now = activeConnections.wrappingAdd(1, ordering: .relaxed).newValue
-        if now > configuration.maxConnections {
-            activeConnections.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    func connectionClosed() {
-        activeConnections.wrappingSubtract(1, ordering: .releasing)
-    }
-
-    /// The bytes of the response to a refused request (always `Connection: close`).
+    /// The bytes of the response to a request that cannot be read (always `Connection: close`).
     func errorBytes(for error: HTTPParseError, path: String? = nil) -> [UInt8] {
-        let status = HTTPStatus(error.status)
-        var response = router.errorResponse(status, error.message, path)
-        if case .stream = response.body { response = .text(error.message, status: status) }
+        closingResponse(HTTPStatus(error.status), error.message, path: path)
+    }
+
+    /// The bytes of the response to a connection or request refused for a cap: the
+    /// application's error shape with `Retry-After` (always `Connection: close`).
+    func refusalBytes(_ refusal: Refusal, path: String?) -> [UInt8] {
+        closingResponse(refusal.status, refusal.message, path: path, retryAfter: Refusal.retryAfterSeconds)
+    }
+
+    /// `router.errorResponse` for `status` and `message`, serialized with `Connection: close`.
+    private func closingResponse(_ status: HTTPStatus, _ message: String, path: String?,
+                                 retryAfter: Int? = nil) -> [UInt8] {
+        var response = router.errorResponse(status, message, path)
+        if case .stream = response.body { response = .text(message, status: status) }
         guard case .bytes(let body) = response.body else { return [] }
+        if let retryAfter { response.headers.set("Retry-After", "\(retryAfter)") }
         return ResponseSerializer.response(status: status, headers: response.headers, body: body,
                                            keepAlive: false, requestVersion: .http1_1, isHead: false,
                                            date: dateCache.current())
@@ -213,7 +216,7 @@ final class ServerCore: @unchecked Sendable {
         let loop = connection.loop
         var request = HTTPRequest(method: head.method, target: head.target, version: head.version,
                                   headers: head.headers, body: body, peer: peer,
-                                  id: head.headers["X-Request-Id"]
+                                  id: Self.clientRequestID(head.headers["X-Request-Id"])
                                     ?? String(requestCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16))
         request.othersInFlight = othersInFlight
         var response: HTTPResponse
@@ -236,7 +239,9 @@ final class ServerCore: @unchecked Sendable {
         if configuration.echoesRequestID && !request.id.isEmpty {
             response.headers.set("X-Request-Id", request.id)
         }
-        if response.headers.hasToken("close", in: "Connection") || draining.load(ordering: .acquiring) {
+        // A reserve slot serves one probe and closes, so the slot is free for the next one.
+        if response.headers.hasToken("close", in: "Connection") || draining.load(ordering: .acquiring)
+            || connection.reserveReason != nil {
             keepAlive = false
         }
         let isHead = head.method == .head
@@ -283,6 +288,15 @@ final class ServerCore: @unchecked Sendable {
             }
             log(request, status: response.status.code, bytes: sent.load(ordering: .relaxed), received: received)
         }
+    }
+
+    /// The client's `X-Request-Id` when it is 1–128 visible ASCII characters; anything else
+    /// (too long to echo into a log line and a header, or with spaces or controls) gives way
+    /// to the server's own id.
+    static func clientRequestID(_ value: String?) -> String? {
+        guard let value, (1 ... 128).contains(value.utf8.count),
+              value.utf8.allSatisfy({ (0x21 ... 0x7E).contains($0) }) else { return nil }
+        return value
     }
 
     /// gzip-compresses a large enough body when the client accepts it (RFC 9110 §8.4, §12.5.3).

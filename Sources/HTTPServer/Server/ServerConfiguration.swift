@@ -44,8 +44,18 @@ public struct ServerConfiguration: Sendable {
     public var limits = RequestLimits()
     /// Header, body, idle, write and lingering-close timeouts.
     public var timeouts = ConnectionTimeouts()
-    /// Connections open at once; past it, new connections get a 503 and are closed.
+    /// Connections open at once; past it, a new connection may only ask for a probe path (on a
+    /// reserve slot), and anything else gets a 503 with `Retry-After` and is closed.
     public var maxConnections = 1024
+    /// Connections one client address may hold open; past it, as past `maxConnections` but with
+    /// a 429. 0: no limit per address.
+    public var maxConnectionsPerPeer = 0
+    /// Request paths (without query) of health probes, such as `/healthz`: the only requests
+    /// answered on the reserve slots kept for when a connection cap or the descriptor limit
+    /// is reached. Empty: no reserve.
+    public var probePaths: Set<String> = []
+    /// Reserve slots for probes past the caps; each holds a spare descriptor while free.
+    public var reservedConnections = 4
     /// Responses with bodies of at least this many bytes are gzip-compressed when accepted.
     public var compressionMinimumSize = 1024
     /// zlib level for responses (1 fastest … 9 smallest); 0 turns compression off.
@@ -57,7 +67,8 @@ public struct ServerConfiguration: Sendable {
     /// Threads that run handlers (a handler blocked in synchronous work holds one of them).
     public var handlerThreadCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     /// Sets `X-Request-Id` on every response (router refusals included) to the request's id,
-    /// so a client can match its request to the server's log line.
+    /// so a client can match its request to the server's log line. A client's own id is kept
+    /// when it is 1–128 visible ASCII characters; otherwise the server gives the request one.
     public var echoesRequestID = true
     /// Called after each response, off the socket threads' hot path; keep it quick.
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?

@@ -42,6 +42,14 @@ struct Socket {
         }
     }
 
+    /// Whether a connection waits in a listening socket's queue. Out of descriptors, `accept`
+    /// fails with EMFILE before it looks at the queue, so only this tells an empty one.
+    func hasPendingConnection() -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = (try? Syscall.value("poll") { Int(poll(&entry, 1, 0)) }) ?? 0
+        return ready > 0 && entry.revents & Int16(POLLIN) != 0
+    }
+
     /// The address the socket is bound to.
     func localAddress() throws(SocketError) -> SocketAddress {
         var storage = sockaddr_storage()

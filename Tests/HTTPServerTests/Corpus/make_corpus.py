@@ -79,6 +79,11 @@ CASES = [
     ("too-many-fields", 431, GET + V + b"".join(b"X-F%d: v\r\n" % i for i in range(101)) + END, "101 header fields"),
     ("body-declared-too-large", 413, POST + V + b"Content-Length: 16777217\r\n\r\n", "Content-Length over 16 MiB"),
     ("chunk-too-large", 413, POST + V + b"Transfer-Encoding: chunked\r\n\r\n1000001\r\n", "one chunk over 16 MiB"),
+    # Refused as the bytes arrive, with no line end to wait for (not at the header timeout).
+    ("tls-hello-no-line-end", 400, b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + bytes(range(32)), "a TLS ClientHello without any line end"),
+    ("binary-no-line-end", 400, bytes(range(256))[::7], "binary bytes without any line end"),
+    ("control-in-target-no-line-end", 400, b"GET /a\x01", "a control byte in the target, no line end yet"),
+    ("space-after-method-start-no-line-end", 400, b" GET", "a request line starting with a space, no line end yet"),
 ]
 
 here = os.path.dirname(os.path.abspath(__file__))
