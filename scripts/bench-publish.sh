@@ -71,7 +71,7 @@ measure() {  # with-job|no-job
 echo "aeserve serve ($bin), bundled fashion-mnist model; wrk -t1 -c64 on /encode (1 vector) plus one probe connection timing its own /encode requests; $(nproc) cores"
 echo "job: fashion-mnist's architecture, 512 images, 2 epochs, activate: true (written, fsynced, loaded, swapped in)"
 printf '| %-34s | %6s | %9s | %6s |\n' "window (2 s)" run "probe p99" requests
-printf '|%s|%s|%s|%s|\n' ------------------------------------ -------- ----------- --------
+printf '|%s|%s|%s|%s|\n' ------------------------------------ -------- ----------- ----------
 for kind in no-job with-job; do
   for run in $(seq "$windows"); do
     read -r p99 count errors <<<"$(measure "$kind")"

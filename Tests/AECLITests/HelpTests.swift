@@ -27,6 +27,19 @@ struct HelpTests {
         #expect(help.contains("Example"))
     }
 
+    @Test("serve --help documents --model-name and --model-base-path; each alone, or beside --models, is refused with what to do",
+          arguments: [(["--model-name", "m"], "together"), (["--model-base-path", "/mnt/models"], "together"),
+                      (["--model-name", "m", "--model-base-path", "/mnt/models", "--models", "models"], "not both")])
+    func serveModelBasePath(arguments: [String], message: String) throws {
+        let help = try #require(AEServeCommand.subcommandHelp("serve"))
+        for option in ["--model-name", "--model-base-path", "--models", "--poll-interval"] {
+            #expect(help.contains(option), "serve --help lacks \(option)")
+        }
+        let result = try aeserve(["serve"] + arguments)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(message) && result.stderr.contains("--model-base-path"), "\(result.stderr)")
+    }
+
     @Test("the binary prints help and exits 0 for --help on the root and every subcommand",
           arguments: [[], ["train"], ["inspect"], ["encode"], ["reconstruct"]])
     func binaryHelp(prefix: [String]) throws {
