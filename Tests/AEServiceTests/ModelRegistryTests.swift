@@ -47,6 +47,33 @@ struct ModelRegistryTests {
         #expect(try registry.model(named: "m").version == 1)
     }
 
+    @Test("a version being written (claimed folder, companions and a temp file, no model file yet) is neither served, refused nor reported")
+    func halfWrittenVersion() throws {
+        let root = try TestEnvironment.temporaryDirectory("registry")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try writeModel(root: root, name: "m", version: 1, seed: 1)
+        let staging = try TestEnvironment.temporaryDirectory("registry-staging")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        try writeModel(root: staging, name: "m", version: 2, seed: 2)
+        let bytes = try Data(contentsOf: staging.appendingPathComponent("m/2/model.safetensors"))
+        // What a writer has done before its final rename: the folder, a companion, half the bytes.
+        let folder = root.appendingPathComponent("m/2")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: folder.appendingPathComponent("calibration.json"))
+        try bytes.prefix(bytes.count / 2).write(to: folder.appendingPathComponent(".model.safetensors.tmp-1-a"))
+        let registry = ModelRegistry(source: FolderModelSource(root: root))
+        #expect(registry.refresh() == [.loaded(name: "m", version: 1)])
+        #expect(try registry.model(named: "m").version == 1)
+        #expect(registry.snapshot().first?.versions.map(\.version) == [1], "a pending version is not listed")
+        #expect(throws: RegistryError.unknownVersion(name: "m", version: 2, available: [1])) { try registry.model(named: "m", version: 2) }
+        // The rename completes the version: the next poll serves it whole.
+        try bytes.write(to: folder.appendingPathComponent(".model.safetensors.tmp-1-a"))
+        try FileManager.default.moveItem(at: folder.appendingPathComponent(".model.safetensors.tmp-1-a"),
+                                         to: folder.appendingPathComponent("model.safetensors"))
+        #expect(registry.refresh() == [.loaded(name: "m", version: 2)])
+        #expect(try registry.model(named: "m").sha256 == SHA256Digest.hex(of: Array(bytes)))
+    }
+
     @Test("a broken checkpoint dropped in is refused once with its reason, and the served version stays")
     func brokenCheckpoint() throws {
         let root = try TestEnvironment.temporaryDirectory("registry")
