@@ -8,7 +8,7 @@ private func parse(_ bytes: [UInt8], format: DatasetFormat, splits: [Int], rowLi
 {
     final class Values { var all: [Float] = [] }
     let values = Values()
-    var parser = format.parser(source: "up", rowLimit: rowLimit, sink: { values.all.append(contentsOf: $0) })!
+    var parser = format.parser(source: "up", rowLimit: rowLimit, sink: { chunk, _ in values.all.append(contentsOf: chunk) })!
     do throws(DataError) {
         var start = 0
         for size in splits where start < bytes.count {
@@ -60,7 +60,7 @@ private func expectFailure(_ result: Result<(DatasetLayout, [Float]), DataError>
     @Test("an IDX file gives the same layout and values however its bytes are split")
     func idxAnySplit() throws {
         let (layout, values) = try verify(Self.images, .idx).get()
-        #expect(layout == DatasetLayout(format: .idx, elementType: .uint8, shape: [3, 2, 2], rows: 3, dimension: 4, dataOffset: 16))
+        #expect(layout == DatasetLayout(format: .idx, elementType: .uint8, shape: [3, 2, 2], rows: 3, dimension: 4, dataOffset: 16, isBigEndian: true))
         #expect(values == Self.images[16...].map { Float($0) / 255 })
     }
 
@@ -156,6 +156,7 @@ private func expectFailure(_ result: Result<(DatasetLayout, [Float]), DataError>
         #expect(DatasetFormat.detect(prefix: Array("[[1]]".utf8)) == .json)
         #expect(DatasetFormat.detect(prefix: [0x1f, 0x8b, 8, 0]) == nil)
         #expect(DatasetFormat.detect(prefix: [0, 0, 0x07, 1]) == nil)
+        #expect(DatasetFormat.detect(prefix: [0x50, 0x4B, 3, 4, 0, 0]) == nil)  // a zip file is not text
         #expect(DatasetFormat.detect(prefix: [UInt8]()) == nil)
     }
 }

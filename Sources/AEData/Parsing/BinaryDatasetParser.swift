@@ -27,6 +27,7 @@ struct BinaryDatasetParser {
     let readHeader: BinaryHeaderReader
     let sink: DatasetValueSink?
     let rowLimit: Int?
+    let scalesBytes: Bool
     private(set) var header: BinaryHeader?
     private(set) var bytesConsumed = 0
     private var prefix: [UInt8] = []
@@ -35,9 +36,11 @@ struct BinaryDatasetParser {
     private var carry: [UInt8] = []
     private var scratch: [Float] = []
 
-    init(source: String, rowLimit: Int?, sink: DatasetValueSink?, readHeader: @escaping BinaryHeaderReader) {
+    init(source: String, rowLimit: Int?, scalesBytes: Bool, sink: DatasetValueSink?,
+         readHeader: @escaping BinaryHeaderReader) {
         self.source = source
         self.rowLimit = rowLimit
+        self.scalesBytes = scalesBytes
         self.sink = sink
         self.readHeader = readHeader
     }
@@ -50,10 +53,11 @@ struct BinaryDatasetParser {
         }
         let start = bytesConsumed
         prefix.append(contentsOf: bytes)
-        guard let found = try readHeader(prefix, source, false) else {
+        guard var found = try readHeader(prefix, source, false) else {
             bytesConsumed += bytes.count
             return
         }
+        found.decoder.scalesBytes = scalesBytes
         header = found
         let headerLength = found.layout.dataOffset ?? 0
         // The header ends inside this chunk: the rest of it is the first element data.
@@ -137,7 +141,7 @@ struct BinaryDatasetParser {
                 if scratch.count < block { scratch = [Float](repeating: 0, count: block) }
                 scratch.withUnsafeMutableBufferPointer { out in
                     decoder.convert(raw + done * size, count: block, into: out.baseAddress!)
-                    sink(UnsafeBufferPointer(rebasing: out[..<block]))
+                    sink(UnsafeBufferPointer(rebasing: out[..<block]), header.layout.dimension)
                 }
                 done += block
             }

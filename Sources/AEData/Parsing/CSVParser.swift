@@ -84,7 +84,7 @@ public struct CSVParser: DatasetParser {
 
     private mutating func flush() {
         guard !values.isEmpty else { return }
-        values.withUnsafeBufferPointer { sink?($0) }
+        values.withUnsafeBufferPointer { sink?($0, dimension) }
         values.removeAll(keepingCapacity: true)
     }
 

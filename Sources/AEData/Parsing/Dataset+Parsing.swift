@@ -5,11 +5,19 @@ extension Dataset {
     /// Parses the bytes of a whole `format` file, keeping the first `limit` rows.
     static func parse(_ bytes: [UInt8], format: DatasetFormat, source: String, limit: Int?,
                       hasHeader: Bool? = nil) throws -> Dataset {
+        guard format.isStreamable else { return try JSONReader.read(bytes, source: source, limit: limit) }
+        return try parsed(bytes, format: format, source: source, limit: limit, hasHeader: hasHeader).dataset
+    }
+
+    /// Parses the bytes of a whole IDX, NPY or CSV file: its first `limit` rows and its layout.
+    /// `scalesBytes` false keeps uint8 values as they are (class labels).
+    static func parsed(_ bytes: [UInt8], format: DatasetFormat, source: String, limit: Int? = nil,
+                       hasHeader: Bool? = nil, scalesBytes: Bool = true) throws -> (dataset: Dataset, layout: DatasetLayout) {
         let keep = try rowsToKeep(of: .max, limit: limit, source: source)
         let collector = ValueCollector()
-        guard var parser = format.parser(source: source, rowLimit: keep, hasHeader: hasHeader,
-                                         sink: { collector.values.append(contentsOf: $0) }) else {
-            return try JSONReader.read(bytes, source: source, limit: limit)
+        guard var parser = format.parser(source: source, rowLimit: keep, hasHeader: hasHeader, scalesBytes: scalesBytes,
+                                         sink: { values, _ in collector.values.append(contentsOf: values) }) else {
+            throw DataError(.unsupported, source: source, at: .whole, "\(format.rawValue) files are not parsed in parts")
         }
         let result: Result<Void, DataError> = bytes.withUnsafeBytes { raw in
             do throws(DataError) {
@@ -30,7 +38,7 @@ extension Dataset {
         }
         try result.get()
         let layout = try parser.finish()
-        return Dataset(unchecked: collector.values, dimension: layout.dimension, source: source)
+        return (Dataset(unchecked: collector.values, dimension: layout.dimension, source: source), layout)
     }
 }
 

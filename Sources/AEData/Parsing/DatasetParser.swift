@@ -15,21 +15,25 @@ public struct DatasetLayout: Sendable, Equatable {
     public var dimension: Int
     /// Where the element data starts, for binary formats (nil for CSV).
     public var dataOffset: Int?
+    /// Whether binary elements are stored big-endian (IDX always; NPY as its dtype says).
+    public var isBigEndian: Bool
 
     /// Creates a layout; `rows × dimension` values, row-major.
     public init(format: DatasetFormat, elementType: ElementType, shape: [Int], rows: Int, dimension: Int,
-                dataOffset: Int?) {
+                dataOffset: Int?, isBigEndian: Bool = false) {
         self.format = format
         self.elementType = elementType
         self.shape = shape
         self.rows = rows
         self.dimension = dimension
         self.dataOffset = dataOffset
+        self.isBigEndian = isBigEndian
     }
 }
 
-/// Receives parsed values in row-major order, a chunk at a time.
-public typealias DatasetValueSink = (UnsafeBufferPointer<Float>) -> Void
+/// Receives parsed values in row-major order, a chunk at a time (not always whole rows), with
+/// the number of values per row.
+public typealias DatasetValueSink = (_ values: UnsafeBufferPointer<Float>, _ dimension: Int) -> Void
 
 /// A parser that takes a dataset file chunk by chunk and refuses it at the first byte, row or
 /// value that is wrong. Errors name the byte offset (binary formats) or the line and column (CSV).
@@ -53,10 +57,19 @@ public protocol DatasetParser {
 extension DatasetParser {
     /// Takes the bytes of `array`.
     public mutating func consume(_ array: [UInt8]) throws(DataError) {
-        let result: Result<Void, DataError> = array.withUnsafeBytes { bytes in
-            do throws(DataError) { try consume(bytes); return .success(()) } catch { return .failure(error) }
-        }
-        try result.get()
+        try array.withDataBytes { (bytes) throws(DataError) in try consume(bytes) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` for a body that throws `DataError` (the standard one rethrows untyped).
+    func withDataBytes<R>(_ body: (UnsafeRawBufferPointer) throws(DataError) -> R) throws(DataError) -> R {
+        try withUnsafeBytes { raw in Result { () throws(DataError) in try body(raw) } }.get()
+    }
+
+    /// `withUnsafeMutableBytes` for a body that throws `DataError`.
+    mutating func withMutableDataBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws(DataError) -> R) throws(DataError) -> R {
+        try withUnsafeMutableBytes { raw in Result { () throws(DataError) in try body(raw) } }.get()
     }
 }
 
@@ -66,12 +79,12 @@ extension DatasetFormat {
 
     /// A push parser for this format (nil for JSON). `sink` receives the values of the first
     /// `rowLimit` rows (all when nil); without a sink the file is only checked. `hasHeader` is for
-    /// CSV (nil detects a header row).
-    public func parser(source: String, rowLimit: Int? = nil, hasHeader: Bool? = nil,
+    /// CSV (nil detects a header row); `scalesBytes` false keeps uint8 values as they are.
+    public func parser(source: String, rowLimit: Int? = nil, hasHeader: Bool? = nil, scalesBytes: Bool = true,
                        sink: DatasetValueSink? = nil) -> (any DatasetParser)? {
         switch self {
-        case .idx: IDXParser(source: source, rowLimit: rowLimit, sink: sink)
-        case .npy: NPYParser(source: source, rowLimit: rowLimit, sink: sink)
+        case .idx: IDXParser(source: source, rowLimit: rowLimit, scalesBytes: scalesBytes, sink: sink)
+        case .npy: NPYParser(source: source, rowLimit: rowLimit, scalesBytes: scalesBytes, sink: sink)
         case .csv: CSVParser(source: source, rowLimit: rowLimit, hasHeader: hasHeader, sink: sink)
         case .json: nil
         }
@@ -86,11 +99,12 @@ extension DatasetFormat {
         if bytes.count >= 4, bytes[0] == 0, bytes[1] == 0, IDXParser.elementType(code: bytes[2]) != nil, bytes[3] > 0 {
             return .idx
         }
-        guard let first = bytes.first else { return nil }
-        // CSV starts with a number, a sign, a point, a header name, a quote, blank space or a BOM.
-        let textual = first == 0xEF || first == 0x09 || first == 0x0A || first == 0x0D || (0x20 ... 0x7E).contains(first)
-        if textual && first != UInt8(ascii: "[") && first != UInt8(ascii: "{") { return .csv }
-        if first == UInt8(ascii: "[") || first == UInt8(ascii: "{") { return .json }
-        return nil
+        // Text: CSV (numbers or a header row), or JSON. A UTF-8 byte order mark may come first.
+        let text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        guard let first = text.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) ?? text.first,
+              text.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20 ... 0x7E).contains($0) }) else {
+            return nil
+        }
+        return first == UInt8(ascii: "[") || first == UInt8(ascii: "{") ? .json : .csv
     }
 }

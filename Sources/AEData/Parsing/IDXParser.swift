@@ -6,9 +6,11 @@
 public struct IDXParser: DatasetParser {
     private var binary: BinaryDatasetParser
 
-    /// A parser reporting errors against `source`; `sink` gets the first `rowLimit` rows' values.
-    public init(source: String, rowLimit: Int? = nil, sink: DatasetValueSink? = nil) {
-        binary = BinaryDatasetParser(source: source, rowLimit: rowLimit, sink: sink, readHeader: Self.header)
+    /// A parser reporting errors against `source`; `sink` gets the first `rowLimit` rows' values,
+    /// uint8 scaled to [0, 1] unless `scalesBytes` is false (class labels).
+    public init(source: String, rowLimit: Int? = nil, scalesBytes: Bool = true, sink: DatasetValueSink? = nil) {
+        binary = BinaryDatasetParser(source: source, rowLimit: rowLimit, scalesBytes: scalesBytes, sink: sink,
+                                     readHeader: Self.header)
     }
 
     public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(DataError) { try binary.consume(bytes) }
@@ -70,7 +72,7 @@ public struct IDXParser: DatasetParser {
             throw DataError(.empty, source: source, at: .byte(4), "dimensions \(dims) hold no values")
         }
         let layout = DatasetLayout(format: .idx, elementType: type, shape: dims, rows: dims[0], dimension: dimension,
-                                   dataOffset: dataOffset)
+                                   dataOffset: dataOffset, isBigEndian: true)
         return BinaryHeader(layout: layout, decoder: ElementDecoder(type: type, bigEndian: true), elements: elements,
                             dataBytes: dataBytes, name: name, nameIsPlural: true)
     }

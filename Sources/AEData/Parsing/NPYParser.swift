@@ -14,9 +14,11 @@ public struct NPYParser: DatasetParser {
     /// Longest header accepted. NumPy itself refuses headers over 10,000 bytes unless told otherwise.
     static let maxHeaderLength = 1 << 20
 
-    /// A parser reporting errors against `source`; `sink` gets the first `rowLimit` rows' values.
-    public init(source: String, rowLimit: Int? = nil, sink: DatasetValueSink? = nil) {
-        binary = BinaryDatasetParser(source: source, rowLimit: rowLimit, sink: sink, readHeader: Self.header)
+    /// A parser reporting errors against `source`; `sink` gets the first `rowLimit` rows' values,
+    /// uint8 scaled to [0, 1] unless `scalesBytes` is false (class labels).
+    public init(source: String, rowLimit: Int? = nil, scalesBytes: Bool = true, sink: DatasetValueSink? = nil) {
+        binary = BinaryDatasetParser(source: source, rowLimit: rowLimit, scalesBytes: scalesBytes, sink: sink,
+                                     readHeader: Self.header)
     }
 
     public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(DataError) { try binary.consume(bytes) }
@@ -93,7 +95,7 @@ public struct NPYParser: DatasetParser {
             throw DataError(.empty, source: source, at: .byte(headerStart), "shape \(header.shape) holds no values")
         }
         let layout = DatasetLayout(format: .npy, elementType: type, shape: header.shape, rows: shape[0],
-                                   dimension: elements / shape[0], dataOffset: dataOffset)
+                                   dimension: elements / shape[0], dataOffset: dataOffset, isBigEndian: bigEndian)
         return BinaryHeader(layout: layout, decoder: ElementDecoder(type: type, bigEndian: bigEndian), elements: elements,
                             dataBytes: dataBytes, name: name, nameIsPlural: false)
     }
