@@ -1,7 +1,8 @@
 // A small server on HTTPServer for benchmarks and process-level tests: GET /ping, POST /sum
 // (a JSON array of numbers, answered with their sum), GET /slow?ms=N, GET /healthz (a probe
-// path, answered on the reserve past the caps). Prints "listening on <port>" once bound;
-// SIGTERM/SIGINT drain it and it exits 0.
+// path, answered on the reserve past the caps), POST /upload (a body of up to 4 GiB read as it
+// streams, answered with its length). Prints "listening on <port>" once bound; SIGTERM/SIGINT
+// drain it and it exits 0.
 import AEJSON
 import Foundation
 import HTTPServer
@@ -45,6 +46,12 @@ router.add(.get, "/slow") { request in
     let ms = Int(request.queryItem("ms") ?? "") ?? 100
     try await Task.sleep(for: .milliseconds(ms))
     return .text("slept \(ms) ms\n")
+}
+
+router.add(.post, "/upload", body: .streamed(limit: 4 << 30)) { request in
+    var bytes = 0
+    while let chunk = try await request.bodyStream?.next() { bytes += chunk.count }
+    return HTTPResponse(headers: ["Content-Type": "application/json"], body: Array("{\"bytes\":\(bytes)}".utf8))
 }
 
 let server = Server(configuration: configuration, router: router)

@@ -26,9 +26,25 @@ final class Connection: @unchecked Sendable {
     private(set) var isClosed = false
     private let tls: TLSSession?
     private var streamWaiter: CheckedContinuation<Void, Error>?
+    /// The current request's body limits (as sent, and once inflated), and whether its handler
+    /// reads the body as it arrives.
+    private var bodyLimit = 0
+    private var inflatedLimit = 0
+    private var streamsBody = false
+    /// A streaming handler waiting for the next part of its body.
+    private var bodyWaiter: CheckedContinuation<Result<([UInt8], Bool), HTTPBodyError>, Never>?
+    /// Whether `100 Continue` is still owed to a streamed body's client (sent at the first read).
+    private var continueOwed = false
+    /// Why a streamed body can be read no further, once it cannot.
+    private var bodyFailure: HTTPBodyError?
 
     /// Output above which a stream's writer waits for the client to read.
     private static let streamHighWater = 256 * 1024
+    /// Input of a streamed body read ahead of its handler; past it, reading waits for the
+    /// handler (back-pressure: a slow handler holds the client, not memory).
+    private static let bodyReadAhead = 1 << 20
+    /// The most body bytes (as sent) one `HTTPBodyStream.next()` hands a handler.
+    private static let bodyPartSize = 256 * 1024
     private static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     init(socket: Socket, peer: SocketAddress?, loop: EventLoop, now: Deadline,
@@ -39,7 +55,7 @@ final class Connection: @unchecked Sendable {
         self.loop = loop
         let core = loop.core
         machine = ConnectionStateMachine(now: now, timeouts: core.configuration.timeouts)
-        framer = RequestFramer(limits: core.configuration.limits)
+        framer = RequestFramer(limits: core.configuration.limits, largestBody: core.largestBodyLimit)
         tls = try core.tls.map { context throws(SocketError) in try TLSSession(context: context, fd: socket.fd) }
     }
 
@@ -71,6 +87,7 @@ final class Connection: @unchecked Sendable {
     private var canRead: Bool {
         switch machine.state {
         case .idle, .readingHead, .readingBody, .lingering: return true
+        case .streamingBody: return input.readableCount < Self.bodyReadAhead && !machine.peerHalfClosed
         case .processing, .writing, .closed: return false
         }
     }
@@ -78,7 +95,8 @@ final class Connection: @unchecked Sendable {
     private func readAvailable() {
         if let tls, !tls.handshakeComplete { continueHandshake(tls); return }
         while mayRead && canRead && !isClosed {
-            let want = framer.isReadingHead ? 4096 : Swift.min(Swift.max(framer.remainingLength, 4096), 256 * 1024)
+            let want = framer.isReadingHead ? 4096
+                : streamsBody ? 256 * 1024 : Swift.min(Swift.max(framer.remainingLength, 4096), 256 * 1024)
             input.reserveWritable(want)
             let space = input.writableCount
             let result: IOResult
@@ -98,15 +116,19 @@ final class Connection: @unchecked Sendable {
             case .done(0):
                 mayRead = false
                 perform(machine.peerClosed())
+                // A handler waiting for the rest of a body the client will not send fails now.
+                if machine.state == .streamingBody { serveBodyDemand() }
             case .done(let n):
                 // A short read on a plain TCP socket means its receive queue is empty now
                 // (unless a FIN is pending: then the next read must see the EOF).
                 if tls == nil && n < space && !peerHungUp { mayRead = false }
                 if machine.state == .lingering { continue }  // drained and dropped
                 input.didWrite(n)
+                if machine.state == .streamingBody { _ = machine.bodyProgressed(now: loop.now) }
                 processInput()
             }
         }
+        if machine.state == .streamingBody { loop.schedule(machine.deadline) }
     }
 
     /// Frames whatever input is buffered, as far as the current state allows.
@@ -117,6 +139,8 @@ final class Connection: @unchecked Sendable {
                 perform(machine.bytesReceived(now: loop.now))
             case .readingHead, .readingBody:
                 break
+            case .streamingBody:
+                return serveBodyDemand()
             default:
                 return
             }
@@ -136,15 +160,95 @@ final class Connection: @unchecked Sendable {
                     return
                 }
                 let hasBody = head.framing != .none
-                // RFC 9110 §10.1.1: no 100 Continue once body bytes have arrived anyway.
+                // The route decides how the body is read and how large it may be: a declared
+                // length over its limit is a 413 now, instead of a 100 Continue.
+                let core = loop.core
+                let policy = core.router.bodyPolicy(method: head.method, path: HTTPRequest.split(head.target).0)
+                let limits = core.configuration.limits
+                switch policy {
+                case .buffered(let limit):
+                    (bodyLimit, inflatedLimit, streamsBody) = (limit ?? limits.maxBodySize, limit ?? limits.maxInflatedBodySize, false)
+                case .streamed(let limit):
+                    (bodyLimit, inflatedLimit, streamsBody) = (limit, limit, true)
+                }
+                bodyFailure = nil
+                if hasBody, let error = framer.limitBody(to: bodyLimit) {
+                    perform(machine.parseFailed(error))
+                    return
+                }
+                // RFC 9110 §10.1.1: no 100 Continue once body bytes have arrived anyway. A
+                // streaming handler reads when it is ready: the 100 waits for its first read.
+                let noBodyYet = head.expectsContinue && input.readableCount == 0
+                continueOwed = streamsBody && noBodyYet
                 perform(machine.headReceived(now: loop.now, keepAlive: head.keepAlive, hasBody: hasBody,
-                                             expectsContinue: head.expectsContinue && input.readableCount == 0))
-                if !hasBody { return }  // the handler runs; reading is paused
+                                             expectsContinue: noBodyYet && !streamsBody, streamsBody: streamsBody))
+                if !hasBody || streamsBody { return }  // the handler runs
             case .body(let body):
                 if machine.bodyCompleted() == .runHandler { runHandler(body: body) }
                 return
             }
         }
+    }
+
+    // MARK: - Streamed request bodies (the handler pulls, the loop reads)
+
+    /// A streaming handler asks for the next part of its body.
+    func bodyDemanded(_ waiter: CheckedContinuation<Result<([UInt8], Bool), HTTPBodyError>, Never>) {
+        guard !isClosed, machine.state == .streamingBody, bodyWaiter == nil else {
+            waiter.resume(returning: .failure(bodyFailure ?? .connectionClosed))
+            return
+        }
+        bodyWaiter = waiter
+        if continueOwed {
+            continueOwed = false
+            if input.readableCount == 0 {
+                append(Self.continueResponse)
+                flush()
+            }
+        }
+        serveBodyDemand()
+        if bodyWaiter != nil && !isClosed {
+            _ = machine.bodyResumed(now: loop.now)
+            loop.schedule(machine.deadline)
+            readAvailable()
+        }
+    }
+
+    /// Gives a waiting handler the next part of its body from the input, when there is one.
+    private func serveBodyDemand() {
+        guard let waiter = bodyWaiter, machine.state == .streamingBody else { return }
+        // At most one part's worth at a time, however much the client has sent ahead.
+        let (event, consumed) = input.withReadable { framer.nextBodyPart(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.bodyPartSize))) }
+        input.consume(consumed)
+        switch event {
+        case .part(let bytes, let last) where !bytes.isEmpty || last:
+            bodyWaiter = nil
+            _ = last ? machine.bodyCompleted() : machine.bodyPaused()
+            loop.schedule(machine.deadline)
+            waiter.resume(returning: .success((bytes, last)))
+        case .part, .needMore:
+            // The client half-closed with the body incomplete: it will never come.
+            if machine.peerHalfClosed {
+                bodyFailure = .connectionClosed
+                close()
+            }
+        case .invalid(let error):
+            perform(machine.parseFailed(error))
+        }
+    }
+
+    /// The streaming handler found its body unacceptable once inflated: answer and close.
+    func bodyRefused(_ error: HTTPParseError) {
+        guard !isClosed else { return }
+        perform(machine.bodyRefused(error))
+    }
+
+    /// Ends a waiting read of a streamed body with `failure`.
+    private func failBody(_ failure: HTTPBodyError) {
+        if bodyFailure == nil { bodyFailure = failure }
+        guard let waiter = bodyWaiter else { return }
+        bodyWaiter = nil
+        waiter.resume(returning: .failure(bodyFailure ?? failure))
     }
 
     // MARK: - Actions
@@ -164,6 +268,7 @@ final class Connection: @unchecked Sendable {
             // A refusal while reading a body (bad chunk, body over the limit) knows its path.
             let path = head.map { HTTPRequest.split($0.target).0 }
             head = nil
+            failBody(.refused(error))
             if let reason = reserveReason, error == .headerTimeout {
                 // A reserve slot that never got a whole head is refused for its cap, not timed out.
                 append(loop.core.refusalBytes(reason, path: path))
@@ -198,7 +303,14 @@ final class Connection: @unchecked Sendable {
 
     private func runHandler(body: [UInt8]) {
         guard let head else { return }
-        loop.core.dispatch(head: head, body: body, peer: peer, connection: self, received: loop.now)
+        var stream: HTTPBodyStream?
+        if streamsBody {
+            let declared: Int? = if case .contentLength(let length) = head.framing { length } else { head.framing == .none ? 0 : nil }
+            stream = HTTPBodyStream(source: head.framing == .none ? nil : .connection(self), declaredLength: declared,
+                                    limit: bodyLimit, inflates: head.gzipBody)
+        }
+        loop.core.dispatch(head: head, body: body, bodyStream: stream, inflatedLimit: inflatedLimit, peer: peer,
+                           connection: self, received: loop.now)
     }
 
     // MARK: - Writing (called on the loop thread, from tasks the handler side posts)
@@ -207,6 +319,8 @@ final class Connection: @unchecked Sendable {
     func responseReady(_ bytes: [UInt8], keepAlive: Bool, complete: Bool) {
         guard !isClosed else { return }
         guard machine.responseReady(keepAlive: keepAlive) == .write else { return }
+        // An answer before the streamed body's end: the rest of it is not read.
+        failBody(.connectionClosed)
         responseComplete = complete
         append(bytes)
         flush()
@@ -274,6 +388,7 @@ final class Connection: @unchecked Sendable {
         if !responseComplete { _ = machine.outputDrained() }
         if responseComplete && machine.state == .writing {
             head = nil
+            streamsBody = false
             perform(machine.responseSent(now: loop.now))
             if machine.state == .idle {
                 input.shrinkIfEmpty(keep: 64 * 1024)  // give back what a large body needed
@@ -321,7 +436,7 @@ final class Connection: @unchecked Sendable {
     var isPreemptable: Bool {
         switch machine.state {
         case .idle, .readingHead, .lingering: return true
-        case .readingBody, .processing, .writing, .closed: return false
+        case .readingBody, .streamingBody, .processing, .writing, .closed: return false
         }
     }
 
@@ -347,6 +462,7 @@ final class Connection: @unchecked Sendable {
             streamWaiter = nil
             waiter.resume(throwing: ResponseStreamClosed())
         }
+        failBody(.connectionClosed)
         output = []
         outputOffset = 0
     }

@@ -36,6 +36,8 @@ public struct ConnectionStateMachine: Sendable {
         case readingHead
         /// The head is in; its body is arriving.
         case readingBody
+        /// The handler runs and reads the body as it arrives (a streaming route).
+        case streamingBody
         /// The request is with its handler; reading is paused.
         case processing
         /// A response is being written.
@@ -72,7 +74,8 @@ public struct ConnectionStateMachine: Sendable {
     public private(set) var closeAfterResponse = false
     /// Whether a graceful shutdown has begun.
     public private(set) var draining = false
-    private var peerHalfClosed = false
+    /// Whether the peer has closed its side (read returned 0) while a request was in hand.
+    public private(set) var peerHalfClosed = false
     public let timeouts: ConnectionTimeouts
 
     /// A new connection: the first request's head must arrive within the header timeout.
@@ -90,7 +93,7 @@ public struct ConnectionStateMachine: Sendable {
             // a later head gets a fresh header timeout in place of the idle one.
             if afterResponse { deadline = now.adding(timeouts.headerRead) }
             return .readMore
-        case .readingHead, .readingBody, .lingering:
+        case .readingHead, .readingBody, .streamingBody, .lingering:
             return .readMore
         case .processing, .writing, .closed:
             return .none
@@ -98,11 +101,18 @@ public struct ConnectionStateMachine: Sendable {
     }
     private var afterResponse = false
 
-    /// A whole head arrived. `keepAlive` is what the request allows.
+    /// A whole head arrived. `keepAlive` is what the request allows; `streamsBody` says the
+    /// handler reads the body itself, so it runs at once (and `100 Continue` waits for it).
     public mutating func headReceived(now: Deadline, keepAlive: Bool, hasBody: Bool,
-                                      expectsContinue: Bool) -> Action {
+                                      expectsContinue: Bool, streamsBody: Bool = false) -> Action {
         guard state == .readingHead || state == .idle else { return .none }
         if !keepAlive { closeAfterResponse = true }
+        if hasBody && streamsBody {
+            // The body timeout runs only while the handler waits for the client (bodyResumed).
+            state = .streamingBody
+            deadline = nil
+            return .runHandler
+        }
         if hasBody {
             state = .readingBody
             deadline = now.adding(timeouts.bodyRead)
@@ -115,23 +125,65 @@ public struct ConnectionStateMachine: Sendable {
 
     /// The body is complete.
     public mutating func bodyCompleted() -> Action {
-        guard state == .readingBody else { return .none }
-        state = .processing
-        deadline = nil
-        return .runHandler
+        switch state {
+        case .readingBody:
+            state = .processing
+            deadline = nil
+            return .runHandler
+        case .streamingBody:
+            // The handler already runs; it has the last part.
+            state = .processing
+            deadline = nil
+            return .none
+        default:
+            return .none
+        }
+    }
+
+    /// The handler waits for more of a streamed body than has arrived: the client has the
+    /// body timeout to send some.
+    public mutating func bodyResumed(now: Deadline) -> Action {
+        if state == .streamingBody && deadline == nil { deadline = now.adding(timeouts.bodyRead) }
+        return .none
+    }
+
+    /// Bytes of a streamed body arrived: a running body timeout starts again from now (it
+    /// bounds each wait for the client, not the length of an upload).
+    public mutating func bodyProgressed(now: Deadline) -> Action {
+        if state == .streamingBody && deadline != nil { deadline = now.adding(timeouts.bodyRead) }
+        return .none
+    }
+
+    /// The handler has its next part and works on it: the client is not timed meanwhile.
+    public mutating func bodyPaused() -> Action {
+        if state == .streamingBody { deadline = nil }
+        return .none
     }
 
     /// The handler's response is ready; `keepAlive` false when the response asks to close.
+    /// A response that comes before its streamed body has ended closes the connection after
+    /// it: the rest of the body is not read.
     public mutating func responseReady(keepAlive: Bool) -> Action {
-        guard state == .processing else { return .none }
-        if !keepAlive || draining || peerHalfClosed { closeAfterResponse = true }
+        guard state == .processing || state == .streamingBody else { return .none }
+        if !keepAlive || draining || peerHalfClosed || state == .streamingBody { closeAfterResponse = true }
         state = .writing
+        deadline = nil
         return .write
+    }
+
+    /// The handler found the streamed body it reads unacceptable (it does not inflate, or
+    /// inflates past its limit): the error is answered, and the handler's response dropped.
+    public mutating func bodyRefused(_ error: HTTPParseError) -> Action {
+        guard state == .streamingBody || state == .processing else { return .none }
+        closeAfterResponse = true
+        state = .writing
+        deadline = nil
+        return .respondAndClose(error)
     }
 
     /// The request cannot be read (a framing error); its error response is then written.
     public mutating func parseFailed(_ error: HTTPParseError) -> Action {
-        guard state == .idle || state == .readingHead || state == .readingBody else { return .none }
+        guard state == .idle || state == .readingHead || state == .readingBody || state == .streamingBody else { return .none }
         closeAfterResponse = true
         state = .writing
         deadline = nil
@@ -186,7 +238,7 @@ public struct ConnectionStateMachine: Sendable {
             return .close
         case .readingHead:
             return parseFailed(.headerTimeout)
-        case .readingBody:
+        case .readingBody, .streamingBody:
             return parseFailed(.bodyTimeout)
         case .closed:
             return .none
@@ -208,10 +260,12 @@ public struct ConnectionStateMachine: Sendable {
     /// The peer closed its write side (read returned 0).
     public mutating func peerClosed() -> Action {
         switch state {
-        case .processing, .writing:
-            // RFC 9112 §9.6: a half-closed client may still read the response.
+        case .processing, .writing, .streamingBody:
+            // RFC 9112 §9.6: a half-closed client may still read the response (and a streamed
+            // body may still be in the input buffer, for the handler to take).
             peerHalfClosed = true
             closeAfterResponse = true
+            if state == .streamingBody { deadline = nil }
             return .none
         case .closed:
             return .none

@@ -1,6 +1,7 @@
-// What a handler sees of a request: checked head, whole body, peer, route parameters.
+// What a handler sees of a request: checked head, whole or streamed body, peer, route parameters.
 
-/// A complete request as handed to a handler. The body is whole and already inflated.
+/// A request as handed to a handler: its head, and its body whole and already inflated, or
+/// (for a streaming route) to be read as it arrives.
 public struct HTTPRequest: Sendable {
     /// The request method (case-sensitive).
     public var method: HTTPMethod
@@ -14,8 +15,11 @@ public struct HTTPRequest: Sendable {
     public var version: HTTPVersion
     /// Header fields; lookups ignore case.
     public var headers: HTTPHeaders
-    /// The whole body, de-chunked and (for `Content-Encoding: gzip`) inflated.
+    /// The whole body, de-chunked and (for `Content-Encoding: gzip`) inflated; empty for a
+    /// route that streams its body (see `bodyStream`).
     public var body: [UInt8]
+    /// The body as it arrives, for a route added with `body: .streamed(limit:)`; nil otherwise.
+    public var bodyStream: HTTPBodyStream?
     /// The client's address, when known.
     public var peer: SocketAddress?
     /// Values of `{name}` segments of the matched route, percent-decoded.

@@ -21,12 +21,18 @@ public struct Router: Sendable {
         case parameter(String)
     }
 
-    private struct Route: Sendable {
-        var segments: [Segment]
-        var handlers: [HTTPMethod: HTTPHandler]
+    /// A handler and how it takes its request body.
+    private struct Entry: Sendable {
+        var handler: HTTPHandler
+        var body: RequestBodyPolicy
     }
 
-    private var exact: [String: [HTTPMethod: HTTPHandler]] = [:]
+    private struct Route: Sendable {
+        var segments: [Segment]
+        var handlers: [HTTPMethod: Entry]
+    }
+
+    private var exact: [String: [HTTPMethod: Entry]] = [:]
     private var patterns: [Route] = []
 
     /// Makes the bodies of the router's own answers (404, 405, 500) and of the server's
@@ -46,11 +52,15 @@ public struct Router: Sendable {
 
     public init() {}
 
-    /// Adds `handler` for `method` on `pattern` (`/models/{name}`); a later add replaces an earlier one.
-    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
+    /// Adds `handler` for `method` on `pattern` (`/models/{name}`); a later add replaces an
+    /// earlier one. `body` says whether the handler gets the whole body or reads it as it
+    /// arrives, and how large it may be.
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, body: RequestBodyPolicy = .buffered,
+                             _ handler: @escaping HTTPHandler) {
         if !routes.contains(where: { $0.method == method && $0.pattern == pattern }) {
             routes.append((method, pattern))
         }
+        let entry = Entry(handler: handler, body: body)
         let segments = Self.segments(of: pattern).map { part -> Segment in
             if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {
                 return .parameter(String(part.dropFirst().dropLast()))
@@ -58,18 +68,50 @@ public struct Router: Sendable {
             return .literal(String(part))
         }
         if !segments.contains(where: { if case .parameter = $0 { return true } else { return false } }) {
-            exact[pattern, default: [:]][method] = handler
+            exact[pattern, default: [:]][method] = entry
             return
         }
         if let i = patterns.firstIndex(where: { $0.segments == segments }) {
-            patterns[i].handlers[method] = handler
+            patterns[i].handlers[method] = entry
         } else {
-            patterns.append(Route(segments: segments, handlers: [method: handler]))
+            patterns.append(Route(segments: segments, handlers: [method: entry]))
         }
+    }
+
+    /// How the route for `method` on `path` takes its body (`.buffered` when none matches:
+    /// the server then answers 404 or 405 within its own limits).
+    public func bodyPolicy(method: HTTPMethod, path: String) -> RequestBodyPolicy {
+        if case .found(let entry, _) = lookup(method: method, path: path) { return entry.body }
+        return .buffered
+    }
+
+    /// The largest body limit any route sets (nil when all keep the server's).
+    public var largestBodyLimit: Int? {
+        let entries = exact.values.flatMap(\.values) + patterns.flatMap(\.handlers.values)
+        return entries.compactMap { entry -> Int? in
+            switch entry.body {
+            case .buffered(let limit): limit
+            case .streamed(let limit): limit
+            }
+        }.max()
     }
 
     /// Looks up `method` on `path` (percent-encoded, without query).
     public func match(method: HTTPMethod, path: String) -> Match {
+        switch lookup(method: method, path: path) {
+        case .found(let entry, let parameters): .found(entry.handler, parameters: parameters)
+        case .notFound: .notFound
+        case .methodNotAllowed(let allowed): .methodNotAllowed(allowed: allowed)
+        }
+    }
+
+    private enum Lookup {
+        case found(Entry, [String: String])
+        case notFound
+        case methodNotAllowed(allowed: [HTTPMethod])
+    }
+
+    private func lookup(method: HTTPMethod, path: String) -> Lookup {
         if let handlers = exact[path] {
             return Self.pick(method, handlers, parameters: [:])
         }
@@ -101,12 +143,14 @@ public struct Router: Sendable {
     /// Routes `request` and runs its handler; 404, 405 and thrown errors become responses.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         let start = ContinuousClock.now
-        switch match(method: request.method, path: request.path) {
-        case .found(let handler, let parameters):
+        switch lookup(method: request.method, path: request.path) {
+        case .found(let entry, let parameters):
             var request = request
             request.pathParameters = parameters
+            // A request built in process for a streaming route streams its whole body.
+            if entry.body.isStreamed && request.bodyStream == nil { request.bodyStream = HTTPBodyStream(bytes: request.body) }
             do {
-                return try await handler(request)
+                return try await entry.handler(request)
             } catch {
                 return errorResponse(.internalServerError, "internal server error", request.path)
             }
@@ -123,11 +167,11 @@ public struct Router: Sendable {
         }
     }
 
-    private static func pick(_ method: HTTPMethod, _ handlers: [HTTPMethod: HTTPHandler],
-                             parameters: [String: String]) -> Match {
-        if let handler = handlers[method] { return .found(handler, parameters: parameters) }
+    private static func pick(_ method: HTTPMethod, _ handlers: [HTTPMethod: Entry],
+                             parameters: [String: String]) -> Lookup {
+        if let entry = handlers[method] { return .found(entry, parameters) }
         // RFC 9110 §9.3.2: HEAD is answered like GET (the server drops the body).
-        if method == .head, let handler = handlers[.get] { return .found(handler, parameters: parameters) }
+        if method == .head, let entry = handlers[.get] { return .found(entry, parameters) }
         var allowed = handlers.keys.map(\.rawValue).sorted()
         if handlers[.get] != nil && handlers[.head] == nil { allowed.append("HEAD") }
         return .methodNotAllowed(allowed: allowed.map(HTTPMethod.init(rawValue:)))

@@ -166,11 +166,15 @@ final class ServerCore: @unchecked Sendable {
     let stopped = DispatchSemaphore(value: 0)
     let handlerExecutor: HandlerExecutor
 
+    /// The largest body any route takes: a declared length over it is refused with the head.
+    let largestBodyLimit: Int?
+
     init(configuration: ServerConfiguration, router: Router) {
         self.configuration = configuration
         self.router = router
         limits = ConnectionLimits(maxConnections: configuration.maxConnections,
                                   maxPerPeer: configuration.maxConnectionsPerPeer)
+        largestBodyLimit = router.largestBodyLimit
         handlerExecutor = HandlerExecutor(threads: configuration.handlerThreadCount)
     }
 
@@ -199,32 +203,35 @@ final class ServerCore: @unchecked Sendable {
                                            date: dateCache.current())
     }
 
-    /// Runs the handler for a complete request on the concurrent pool, then posts the
-    /// response back to the connection's loop.
-    func dispatch(head: RequestHead, body: [UInt8], peer: SocketAddress?, connection: Connection,
-                  received: Deadline) {
+    /// Runs the handler for a request on the concurrent pool (a complete one, or one whose
+    /// `bodyStream` the handler reads), then posts the response back to the connection's loop.
+    /// `inflatedLimit` bounds a compressed whole body once inflated.
+    func dispatch(head: RequestHead, body: [UInt8], bodyStream: HTTPBodyStream?, inflatedLimit: Int, peer: SocketAddress?,
+                  connection: Connection, received: Deadline) {
         let others = inFlight.wrappingAdd(1, ordering: .relaxed).oldValue
         Task(executorPreference: handlerExecutor) { [self] in
-            await self.respond(head: head, body: body, peer: peer, connection: connection, received: received,
-                               othersInFlight: others)
+            await self.respond(head: head, body: body, bodyStream: bodyStream, inflatedLimit: inflatedLimit, peer: peer,
+                               connection: connection, received: received, othersInFlight: others)
             inFlight.wrappingSubtract(1, ordering: .relaxed)
         }
     }
 
-    private func respond(head: RequestHead, body: [UInt8], peer: SocketAddress?, connection: Connection,
-                         received: Deadline, othersInFlight: Int) async {
+    private func respond(head: RequestHead, body: [UInt8], bodyStream: HTTPBodyStream?, inflatedLimit: Int,
+                         peer: SocketAddress?, connection: Connection, received: Deadline, othersInFlight: Int) async {
         let loop = connection.loop
         var request = HTTPRequest(method: head.method, target: head.target, version: head.version,
                                   headers: head.headers, body: body, peer: peer,
                                   id: Self.clientRequestID(head.headers["X-Request-Id"])
                                     ?? String(requestCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16))
         request.othersInFlight = othersInFlight
+        request.bodyStream = bodyStream
         var response: HTTPResponse
         var keepAlive = head.keepAlive
         var refusal: HTTPParseError?
-        if head.gzipBody {
+        // A streamed body inflates as it is read; a whole one now.
+        if head.gzipBody && bodyStream == nil {
             do throws(HTTPParseError) {
-                request.body = try ContentCoding.inflate(body, limit: configuration.limits.maxInflatedBodySize)
+                request.body = try ContentCoding.inflate(body, limit: inflatedLimit)
             } catch {
                 refusal = error
             }
@@ -235,6 +242,9 @@ final class ServerCore: @unchecked Sendable {
             keepAlive = false
         } else {
             response = await router.respond(to: request)
+            // A streamed body the handler did not read to its end is not read now: the
+            // connection closes after the answer instead of parsing the rest as a request.
+            if let bodyStream, !bodyStream.isComplete { keepAlive = false }
         }
         if configuration.echoesRequestID && !request.id.isEmpty {
             response.headers.set("X-Request-Id", request.id)

@@ -59,10 +59,16 @@ final class BenchServerProcess {
     }
 
     /// Resident memory of the child in KiB.
-    var residentKiB: Int {
+    var residentKiB: Int { status("VmRSS:") }
+
+    /// The most resident memory the child has had since it started, in KiB.
+    var peakResidentKiB: Int { status("VmHWM:") }
+
+    /// A KiB figure of /proc/<pid>/status, or -1.
+    private func status(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return -1 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.split(separator: " ")[1]) ?? -1
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? -1
         }
         return -1
     }
