@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "AEData", dependencies: ["Compression"]),
         // One training run (data → trainer → checkpoint), shared by `aeserve train` and the worker.
         .target(name: "AETraining", dependencies: ["AEMath", "AEModel", "AECheckpoint", "AEData", "CLinux"]),
+        // Uploaded datasets on disk: streamed in, checked, hashed, kept within quotas.
+        .target(name: "AEDatasets", dependencies: ["AEData", "AECheckpoint"]),
 
         // gzip and zlib streams through zlib, for datasets and HTTP bodies alike.
         .target(name: "Compression", dependencies: ["CZlib"]),
@@ -48,7 +50,7 @@ let package = Package(
 
         // The service: registry, job queue, HTTP endpoints over the engine.
         .target(name: "AEService", dependencies: [
-            "AEMath", "AEModel", "AECheckpoint", "AEData", "AETraining", "AEJSON", "Compression", "HTTPServer", "CLinux",
+            "AEMath", "AEModel", "AECheckpoint", "AEData", "AETraining", "AEDatasets", "AEJSON", "Compression", "HTTPServer", "CLinux",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "AECheckpointTests", dependencies: ["AECheckpoint", "AETestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AEDataTests", dependencies: ["AEData", "Compression", "AETestSupport"]),
+        .testTarget(name: "AEDatasetsTests", dependencies: ["AEDatasets", "AEData", "AECheckpoint", "Compression"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "AECLITests", dependencies: ["AECLI", "AECheckpoint", "AEData", "AEModel", "AETestSupport"]),
         .testTarget(name: "AEServiceTests", dependencies: ["AEService", "AETraining", "AETestSupport", "AECheckpoint", "AEModel", "AEMath", "Compression", "HTTPServer",

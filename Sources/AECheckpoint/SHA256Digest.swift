@@ -6,24 +6,25 @@ import Foundation
 public enum SHA256Digest {
     /// The digest of `bytes`.
     public static func hex(of bytes: [UInt8]) -> String {
-        let context = DigestContext()
+        let context = SHA256Hasher()
         bytes.withUnsafeBytes { context.update($0) }
         return context.finalHex()
     }
 
     /// The digest of the file at `url`, read in 1 MiB chunks so memory stays flat.
     public static func hex(ofFileAt url: URL) throws(CheckpointError) -> String {
-        let context = DigestContext()
+        let context = SHA256Hasher()
         try FileSystem.forEachChunk(of: url, chunkSize: 1 << 20) { context.update($0) }
         return context.finalHex()
     }
 }
 
-/// Owns one `EVP_MD_CTX` set up for SHA-256 and frees it.
-private final class DigestContext {
+/// An incremental SHA-256: feed bytes as they arrive (an upload), then read the digest once.
+public final class SHA256Hasher {
     private let context: OpaquePointer
 
-    init() {
+    /// A hasher that has seen no bytes.
+    public init() {
         // These fail only when memory is exhausted or OpenSSL's default provider is missing,
         // neither of which a caller could handle.
         guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL: EVP_MD_CTX_new failed") }
@@ -35,13 +36,15 @@ private final class DigestContext {
 
     deinit { EVP_MD_CTX_free(context) }
 
-    func update(_ bytes: UnsafeRawBufferPointer) {
+    /// Adds `bytes` to the digest.
+    public func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let status = EVP_DigestUpdate(context, base, bytes.count)
         precondition(status == 1, "OpenSSL: EVP_DigestUpdate failed")
     }
 
-    func finalHex() -> String {
+    /// The lower-case hexadecimal digest of everything added; call it once.
+    public func finalHex() -> String {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         var length: UInt32 = 0
         let status = EVP_DigestFinal_ex(context, &digest, &length)

@@ -2,6 +2,7 @@
 // JSON contract; the HTTP server under it knows nothing of autoencoders.
 import AECheckpoint
 import AEData
+import AEDatasets
 import AEJSON
 import AEMath
 import AEModel
@@ -18,6 +19,8 @@ public final class Service: Sendable {
     public let registry: ModelRegistry
     /// The training queue (nil when training is disabled).
     public let jobs: JobQueue?
+    /// Uploaded datasets (nil when training is disabled: they are the trainer's).
+    public let datasets: DatasetStore?
     /// Its Prometheus metrics.
     public let metrics: ServiceMetrics
     /// Merges concurrent inference requests (`inference.dynamic_batching`).
@@ -76,6 +79,7 @@ public final class Service: Sendable {
         } else {
             jobs = nil
         }
+        datasets = configuration.training.enabled ? try Self.makeDatasetStore(configuration, logger: logger) : nil
         BLAS.setThreadCount(configuration.inferenceThreads)
     }
 
@@ -138,12 +142,14 @@ public final class Service: Sendable {
     /// The router of every endpoint.
     public func makeRouter() -> Router {
         var router = Router()
+        let configuration = self.configuration
         router.errorResponse = { status, message, path in
             // Open Inference Protocol routes answer every error in OIP's shape.
             if let path, path == "/v2" || path.hasPrefix("/v2/") {
                 return HTTPResponse(status: status, headers: ["Content-Type": "application/json"],
                                     body: oipErrorBody(message.trimmingCharacters(in: .whitespacesAndNewlines)))
             }
+            if status.code == 413 { return Self.bodyTooLarge(path: path, configuration).response() }
             let code = status.code == 404 ? "not_found" : status.code == 405 ? "method_not_allowed" : "http_\(status.code)"
             return APIError(status.code, code, message.trimmingCharacters(in: .whitespacesAndNewlines)).response()
         }
@@ -157,6 +163,7 @@ public final class Service: Sendable {
         addInferenceRoutes(to: &router)
         addModelRoutes(to: &router)
         addTrainingRoutes(to: &router)
+        addDatasetRoutes(to: &router)
         addOperationalRoutes(to: &router)
         addOpenInferenceRoutes(to: &router)
         addInterpolateRoute(to: &router)
@@ -167,11 +174,11 @@ public final class Service: Sendable {
 
     /// Registers `handler` with metrics and error mapping (the server echoes X-Request-Id);
     /// `failure` turns a thrown error into the answer (the native error body by default).
-    func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String,
+    func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String, body: RequestBodyPolicy = .buffered,
                failure: @escaping @Sendable (any Error) -> HTTPResponse = Service.nativeFailure,
                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         let metrics = self.metrics
-        router.add(method, pattern) { request in
+        router.add(method, pattern, body: body) { request in
             let start = ContinuousClock.now
             var response: HTTPResponse
             do {
@@ -220,12 +227,32 @@ extension Service {
         request.othersInFlight > 0 || load.isBusy
     }
 
+    /// The server's 413, naming the limit the body passed and its setting: uploads have their own.
+    static func bodyTooLarge(path: String?, _ configuration: ServiceConfiguration) -> APIError {
+        if path == "/datasets" {
+            return APIError(413, "upload_too_large", """
+                the upload (as sent, or once inflated) is over \(configuration.datasets.maxUploadBytes) bytes, the limit \
+                (setting datasets.max_upload_bytes)
+                """)
+        }
+        return APIError(413, "http_413", """
+            the request body (as sent, or once inflated) is over \(configuration.limits.bodyBytes) bytes, the limit \
+            (setting limits.body_bytes)
+            """)
+    }
+
     /// Methods counted by name when a request matches no route.
     static let standardMethods: Set<HTTPMethod> = [.get, .head, .post, .put, .patch, .delete, .options]
 
-    /// The native answer to a thrown error: its own status for an `APIError`, else a 500.
+    /// The native answer to a thrown error: its own status for an `APIError` (and for a
+    /// streamed body the server refused, which it has answered itself), else a 500.
     @Sendable static func nativeFailure(_ error: any Error) -> HTTPResponse {
-        (error as? APIError ?? APIError.internalError("\(error)")).response()
+        switch error {
+        case let error as APIError: return error.response()
+        case HTTPBodyError.refused(let refusal): return APIError(refusal.status, "http_\(refusal.status)", refusal.message).response()
+        case HTTPBodyError.connectionClosed: return APIError(400, "incomplete_body", "\(error)").response()
+        default: return APIError.internalError("\(error)").response()
+        }
     }
 }
 

@@ -21,7 +21,8 @@ struct ServiceConfigurationTests {
     @Test("AESERVE_* variables override the file and flags override both")
     func layering() async throws {
         let environment = ["AESERVE_SERVER_PORT": "9001", "AESERVE_MODELS_DEFAULT": "other",
-                           "AESERVE_DATA_ROOTS": "/a,/b", "AESERVE_TRAINING_ENABLED": "false", "UNRELATED": "x"]
+                           "AESERVE_DATA_ROOTS": "/a,/b", "AESERVE_TRAINING_ENABLED": "false", "UNRELATED": "x",
+                           "AESERVE_DATASETS_MAX_UPLOAD_BYTES": "1048576"]
         let loaded = try await ServiceConfiguration.load(file: Self.file, environment: environment,
                                                          overrides: ["server.port": "9002"])
         #expect(loaded.server.port == 9002)
@@ -29,6 +30,7 @@ struct ServiceConfigurationTests {
         #expect(loaded.dataRoots == ["/a", "/b"])
         #expect(loaded.training.enabled == false)
         #expect(loaded.limits.bodyBytes == 16 << 20)
+        #expect(loaded.datasets.maxUploadBytes == 1 << 20 && loaded.datasets.quotaBytes == 20 << 30)
     }
 
     @Test("models.model_name with models.model_base_path serves that one model, the default for requests naming none")

@@ -19,6 +19,8 @@ extension ServiceConfiguration {
         "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
         "training.threads", "training.max_parameters", "training.max_epochs", "training.max_layers",
         "training.max_batch_activations", "training.memory_limit_bytes", "training.max_attempts",
+        "datasets.folder", "datasets.max_upload_bytes", "datasets.quota_bytes", "datasets.max_count",
+        "datasets.max_concurrent_uploads",
         "inference.threads", "inference.dynamic_batching.enabled", "inference.dynamic_batching.max_batch",
         "inference.dynamic_batching.max_delay_microseconds", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
     ]
@@ -115,6 +117,12 @@ extension ServiceConfiguration {
         c.training.memoryLimitBytes = try r.int("training.memory_limit_bytes", c.training.memoryLimitBytes,
                                                 allowed: 0...1 << 50)
         c.training.maxAttempts = try r.int("training.max_attempts", c.training.maxAttempts, allowed: 1...100)
+        c.datasets.folder = try r.optionalString("datasets.folder")
+        c.datasets.maxUploadBytes = try r.int("datasets.max_upload_bytes", c.datasets.maxUploadBytes, allowed: 1...1 << 40)
+        c.datasets.quotaBytes = try r.int("datasets.quota_bytes", c.datasets.quotaBytes, allowed: 1...1 << 50)
+        c.datasets.maxCount = try r.int("datasets.max_count", c.datasets.maxCount, allowed: 1...1_000_000)
+        c.datasets.maxConcurrentUploads = try r.int("datasets.max_concurrent_uploads", c.datasets.maxConcurrentUploads,
+                                                    allowed: 1...1024)
         c.inferenceThreads = try r.int("inference.threads", c.inferenceThreads, allowed: 1...256)
         c.dynamicBatching.enabled = try r.bool("inference.dynamic_batching.enabled", c.dynamicBatching.enabled)
         c.dynamicBatching.maxBatch = try r.int("inference.dynamic_batching.max_batch", c.dynamicBatching.maxBatch,

@@ -70,6 +70,20 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var workerExecutable: String?
     }
 
+    /// Uploaded datasets (`POST /datasets`).
+    public struct Datasets: Sendable, Equatable {
+        /// Where they are kept; nil: `datasets` under the state folder.
+        public var folder: String?
+        /// Largest upload, as sent and once inflated.
+        public var maxUploadBytes = 2 << 30
+        /// Bytes all datasets may take together.
+        public var quotaBytes = 20 << 30
+        /// Datasets that may be stored.
+        public var maxCount = 1000
+        /// Uploads that may run at once.
+        public var maxConcurrentUploads = 2
+    }
+
     /// Logging.
     public struct Log: Sendable, Equatable {
         public var level = "info"
@@ -85,6 +99,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Where jobs, their resumable state and activations are stored.
     public var stateFolder = "state"
     public var training = Training()
+    public var datasets = Datasets()
     /// Cores the math uses for one request (products are split across them).
     public var inferenceThreads = ProcessInfo.processInfo.activeProcessorCount
     /// Merging concurrent requests for one model version into one product (off by default).

@@ -27,6 +27,10 @@ extension OpenAPIDocument {
       "description": "Background training jobs."
     },
     {
+      "name": "datasets",
+      "description": "Dataset files uploaded over HTTP, for training and calibration."
+    },
+    {
       "name": "models",
       "description": "Served models and their versions."
     },
@@ -1716,6 +1720,329 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/datasets": {
+      "post": {
+        "operationId": "uploadDataset",
+        "tags": [
+          "datasets"
+        ],
+        "summary": "Upload a dataset file",
+        "description": "The body is the file itself (curl --data-binary @file): NPY (float32/float64/integer, C order), IDX (the MNIST family) or CSV (numeric, optional header), plain or gzip. The format is told by the content unless format says it. The file is streamed to disk and checked as it arrives (header, dtype, shape, row widths, finite values); it becomes a dataset only when complete and valid, so a refused or interrupted upload leaves nothing. Chunked bodies, Expect: 100-continue (a declared length over the limit gets 413 instead of 100) and Content-Encoding: gzip bodies work. Limits: datasets.max_upload_bytes per upload (413, as sent and once inflated), datasets.quota_bytes and datasets.max_count in all (507), datasets.max_concurrent_uploads at once (429).",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "description": "The file's format, when the content should not decide.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "npy",
+                "idx",
+                "csv"
+              ]
+            }
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "description": "A label for the dataset (never a path).",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 256
+            }
+          },
+          {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "A retried upload with the same key and the same file returns the first dataset (201 with Idempotent-Replayed: true); the same key with another file is a 409 (idempotency_key_reused).",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 255
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "format": "binary"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The dataset was stored (or, for a repeated Idempotency-Key with the same file, the first one).",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Location": {
+                "description": "The dataset's URL, /datasets/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Idempotent-Replayed": {
+                "description": "true when the answer is the dataset of an earlier upload with the same Idempotency-Key.",
+                "schema": {
+                  "type": "string",
+                  "const": "true"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DatasetRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "description": "The upload is over datasets.max_upload_bytes as sent or once inflated (upload_too_large); a declared Content-Length over it is refused before any byte is read.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "description": "The file is not a valid dataset (invalid_dataset: the message names the byte offset, line or column), or a query parameter is out of range (invalid_query).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyUploads"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "507": {
+            "$ref": "#/components/responses/InsufficientStorage"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listDatasets",
+        "tags": [
+          "datasets"
+        ],
+        "summary": "Uploaded datasets, newest first",
+        "responses": {
+          "200": {
+            "description": "The datasets.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DatasetList"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/datasets/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^ds-[0-9a-f]{16}$"
+          },
+          "description": "A dataset id, as POST /datasets made it, such as ds-3f9a0c2b7d1e4f60."
+        }
+      ],
+      "get": {
+        "operationId": "getDataset",
+        "tags": [
+          "datasets"
+        ],
+        "summary": "One uploaded dataset",
+        "responses": {
+          "200": {
+            "description": "The dataset.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DatasetRecord"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteDataset",
+        "tags": [
+          "datasets"
+        ],
+        "summary": "Delete an uploaded dataset",
+        "description": "Refused with 409 (dataset_in_use) while a queued or running job uses it.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The dataset that was deleted.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DatasetRecord"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        }
+      }
+    },
+    "/datasets/{id}/rows": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "pattern": "^ds-[0-9a-f]{16}$"
+          },
+          "description": "A dataset id, as POST /datasets made it, such as ds-3f9a0c2b7d1e4f60."
+        }
+      ],
+      "get": {
+        "operationId": "readDatasetRows",
+        "tags": [
+          "datasets"
+        ],
+        "summary": "Read rows of an uploaded dataset",
+        "description": "Rows offset to offset+limit-1 as JSON numbers (fewer at the end), for looking at samples or sending them to /reconstruct. A page holds at most 1000 rows and 1,048,576 values.",
+        "parameters": [
+          {
+            "name": "offset",
+            "in": "query",
+            "required": false,
+            "description": "The first row (0-based).",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "default": 0
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "How many rows (1 to 1000).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 10
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DatasetRows"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2503,7 +2830,7 @@ extension OpenAPIDocument {
       "DatasetSpec": {
         "type": "object",
         "additionalProperties": false,
-        "description": "Either path (a file under a configured data root) or vectors (inline), not both.",
+        "description": "Exactly one of path (a file under a configured data root), id (an uploaded dataset) or vectors (inline).",
         "properties": {
           "path": {
             "type": "string",
@@ -2540,6 +2867,10 @@ extension OpenAPIDocument {
             "minimum": 0,
             "readOnly": true,
             "description": "In answers: how many inline vectors the job was given (the vectors themselves are not echoed)."
+          },
+          "id": {
+            "type": "string",
+            "description": "An uploaded dataset's id (POST /datasets); the dataset cannot be deleted while a queued or running job names it."
           }
         }
       },
@@ -3517,6 +3848,177 @@ extension OpenAPIDocument {
             }
           }
         }
+      },
+      "DatasetRecord": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "An uploaded dataset: what its file holds, as the server checked it while it arrived.",
+        "required": [
+          "id",
+          "name",
+          "format",
+          "rows",
+          "dims",
+          "shape",
+          "dtype",
+          "bytes",
+          "sha256",
+          "created_at"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^ds-[0-9a-f]{16}$",
+            "description": "Made by the server; give it as {\"id\": …} in a job's dataset or labels, or to calibrate."
+          },
+          "name": {
+            "type": "string",
+            "description": "The name query parameter of the upload (the id when none was given)."
+          },
+          "format": {
+            "type": "string",
+            "enum": [
+              "idx",
+              "npy",
+              "csv"
+            ]
+          },
+          "compression": {
+            "type": "string",
+            "const": "gzip",
+            "description": "Present when the file itself is gzip (it is stored as it came)."
+          },
+          "rows": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Samples."
+          },
+          "dims": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Values per sample."
+          },
+          "shape": {
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "description": "The array's shape as the file gives it, e.g. [10000, 28, 28]."
+          },
+          "dtype": {
+            "type": "string",
+            "enum": [
+              "uint8",
+              "int8",
+              "int16",
+              "uint16",
+              "int32",
+              "uint32",
+              "int64",
+              "uint64",
+              "float32",
+              "float64"
+            ],
+            "description": "The stored element type (CSV: float32)."
+          },
+          "bytes": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The file's size as uploaded (compressed when it is gzip)."
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256 of the file as uploaded: what sha256sum prints for it."
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "idempotency_key": {
+            "type": "string",
+            "description": "The Idempotency-Key of the upload that made it."
+          }
+        },
+        "example": {
+          "id": "ds-3f9a0c2b7d1e4f60",
+          "name": "fashion-test",
+          "format": "idx",
+          "compression": "gzip",
+          "rows": 10000,
+          "dims": 784,
+          "shape": [
+            10000,
+            28,
+            28
+          ],
+          "dtype": "uint8",
+          "bytes": 4422079,
+          "sha256": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+          "created_at": "2026-12-06T05:00:00Z"
+        }
+      },
+      "DatasetList": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "datasets"
+        ],
+        "properties": {
+          "datasets": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DatasetRecord"
+            },
+            "description": "Newest first."
+          }
+        }
+      },
+      "DatasetRows": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "offset",
+          "limit",
+          "rows",
+          "dims",
+          "vectors"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "offset": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "limit": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "rows": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Samples in the whole dataset."
+          },
+          "dims": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Values per row."
+          },
+          "vectors": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "Rows offset to offset+limit-1 (fewer at the end); uint8 data scaled to [0, 1] as training reads it."
+          }
+        }
       }
     },
     "responses": {
@@ -3565,7 +4067,7 @@ extension OpenAPIDocument {
         }
       },
       "NotFound": {
-        "description": "No such model, version or job (unknown_model, unknown_version, unknown_job).",
+        "description": "No such model, version or job (unknown_model, unknown_version, unknown_job, dataset_not_found).",
         "content": {
           "application/json": {
             "schema": {
@@ -3575,7 +4077,7 @@ extension OpenAPIDocument {
         }
       },
       "Conflict": {
-        "description": "The request conflicts with the current state (job_finished, idempotency_key_reused).",
+        "description": "The request conflicts with the current state (job_finished, idempotency_key_reused, dataset_in_use, idempotency_key_in_flight).",
         "content": {
           "application/json": {
             "schema": {
@@ -3632,6 +4134,26 @@ extension OpenAPIDocument {
       },
       "Unavailable": {
         "description": "The server is not ready or is shutting down (unavailable); training is disabled on this server, a serving replica (training_disabled, naming the setting training.enabled); a model version cannot be loaded now (version_unavailable); an activation could not be stored in the models folder (activation_not_stored).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "InsufficientStorage": {
+        "description": "Storing the upload would pass datasets.quota_bytes (quota_exceeded) or datasets.max_count (dataset_count_exceeded), or the disk is full (insufficient_storage); delete datasets first.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooManyUploads": {
+        "description": "datasets.max_concurrent_uploads uploads are under way (too_many_uploads); retry when one ends.",
         "content": {
           "application/json": {
             "schema": {
