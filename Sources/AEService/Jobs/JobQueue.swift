@@ -267,7 +267,12 @@ public final class JobQueue: Sendable {
                 if state.stopping { return .some(nil) }
                 guard !state.pending.isEmpty else { return nil }
                 state.running += 1
-                return .some(state.pending.removeFirst())
+                let id = state.pending.removeFirst()
+                // Running from here, under the lock that took it: a cancel that comes before
+                // `run` starts its worker must ask the worker to stop, not mark a job cancelled
+                // that `run` would then set running again (the cancel was lost).
+                state.jobs[id]?.state = .running
+                return .some(id)
             }
             if let next { return next }
             wake.wait()
