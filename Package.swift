@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "AECheckpoint", dependencies: ["AEModel", "COpenSSL"]),
         .target(name: "AEData", dependencies: ["Compression"]),
         // One training run (data → trainer → checkpoint), shared by `aeserve train` and the worker.
-        .target(name: "AETraining", dependencies: ["AEMath", "AEModel", "AECheckpoint", "AEData", "CLinux"]),
+        .target(name: "AETraining", dependencies: ["AEMath", "AEModel", "AECheckpoint", "AEData", "AEJSON", "CLinux"]),
         // Uploaded datasets on disk: streamed in, checked, hashed, kept within quotas.
         .target(name: "AEDatasets", dependencies: ["AEData", "AECheckpoint"]),
 

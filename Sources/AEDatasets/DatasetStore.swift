@@ -22,7 +22,7 @@ public struct DatasetStoreSettings: Sendable, Equatable {
     public init(folder: URL) { self.folder = folder }
 }
 
-/// Uploaded datasets: stores, lists, finds, pins and deletes them.
+/// Uploaded datasets: stores, lists, finds and deletes them.
 public final class DatasetStore: Sendable {
     /// The store's limits.
     public let settings: DatasetStoreSettings
@@ -34,8 +34,6 @@ public final class DatasetStore: Sendable {
         var records: [String: DatasetRecord] = [:]
         /// Uploads under way: bytes reserved against the quota, and their idempotency keys.
         var uploads: [UUID: (reserved: Int, key: String?)] = [:]
-        /// Who uses each dataset (job ids): a pinned dataset cannot be deleted.
-        var holders: [String: Set<String>] = [:]
         /// Ids taken by uploads being moved into place.
         var committing: Set<String> = []
         var nextSequence = 1
@@ -92,32 +90,14 @@ public final class DatasetStore: Sendable {
         StoredDataset(record: try record(id), url: catalog.dataURL(id))
     }
 
-    /// Marks dataset `id` as used by `holder` (a job id) until `unpin`: it cannot be deleted
-    /// meanwhile. Pins are not stored: whoever holds one pins again after a restart.
-    @discardableResult
-    public func pin(_ id: String, by holder: String) throws(DatasetStoreError) -> StoredDataset {
-        let record: DatasetRecord? = state.withLock { state in
-            guard let record = state.records[id] else { return nil }
-            state.holders[id, default: []].insert(holder)
-            return record
-        }
-        guard let record else { throw .notFound(id: DatasetCatalog.quoted(id)) }
-        return StoredDataset(record: record, url: catalog.dataURL(id))
-    }
-
-    /// Ends `holder`'s use of dataset `id`.
-    public func unpin(_ id: String, by holder: String) {
-        state.withLock { state in
-            state.holders[id]?.remove(holder)
-            if state.holders[id]?.isEmpty == true { state.holders[id] = nil }
-        }
-    }
-
-    /// Deletes dataset `id`, unless a job uses it; returns its record.
-    public func delete(_ id: String) throws(DatasetStoreError) -> DatasetRecord {
+    /// Deletes dataset `id`, unless `usedBy` names jobs that use it (asked under the store's
+    /// lock, so no lookup finds the dataset between the question and its removal); returns
+    /// its record.
+    public func delete(_ id: String, usedBy: () -> [String] = { [] }) throws(DatasetStoreError) -> DatasetRecord {
         let result: Result<DatasetRecord, DatasetStoreError> = state.withLock { state in
             guard let record = state.records[id] else { return .failure(.notFound(id: DatasetCatalog.quoted(id))) }
-            if let holders = state.holders[id], !holders.isEmpty { return .failure(.inUse(id: id, holders: holders.sorted())) }
+            let holders = usedBy()
+            if !holders.isEmpty { return .failure(.inUse(id: id, holders: holders.sorted())) }
             // From here no reader or pin finds it; the files go outside the lock.
             state.records[id] = nil
             return .success(record)

@@ -6,6 +6,7 @@ import AEDatasets
 import AEJSON
 import AEMath
 import AEModel
+import AETraining
 import Foundation
 import HTTPServer
 import Logging
@@ -53,8 +54,14 @@ public final class Service: Sendable {
             Self.log(event, to: logger)
         }
         self.registry = registry
+        let datasets = configuration.training.enabled ? try Self.makeDatasetStore(configuration, logger: logger) : nil
+        self.datasets = datasets
         if configuration.training.enabled {
             var settings = JobQueueSettings()
+            // A job's dataset may be an upload: `{"id": …}` names it in the store.
+            settings.uploads = { id in
+                (try? datasets?.lookup(id)).map { UploadedFile(path: $0.url.path, format: $0.format) }
+            }
             settings.maxQueued = configuration.training.maxQueued
             settings.concurrency = configuration.training.concurrency
             settings.limits.maxInlineVectors = configuration.training.maxInlineVectors
@@ -79,7 +86,6 @@ public final class Service: Sendable {
         } else {
             jobs = nil
         }
-        datasets = configuration.training.enabled ? try Self.makeDatasetStore(configuration, logger: logger) : nil
         BLAS.setThreadCount(configuration.inferenceThreads)
     }
 

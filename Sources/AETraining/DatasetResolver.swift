@@ -1,6 +1,7 @@
 // From a `DatasetSpec` to samples, for jobs, calibration and the command line alike: one
 // source of data, files confined to the data roots, inline vectors checked before any work.
 import AEData
+import AEJSON
 import AEMath
 import Foundation
 
@@ -35,35 +36,65 @@ public struct DatasetSpecError: Error, CustomStringConvertible, Sendable, Equata
     public var description: String { "\(field): \(message)" }
 }
 
-/// Resolves dataset specifications against the data roots.
+/// An uploaded dataset's file, where a resolver finds it.
+public struct UploadedFile: Codable, Sendable, Equatable {
+    /// The file's absolute path.
+    public var path: String
+    /// Its format, as the upload found it.
+    public var format: DatasetFormat
+
+    /// The file at `path`, in `format`.
+    public init(path: String, format: DatasetFormat) {
+        self.path = path
+        self.format = format
+    }
+}
+
+/// Resolves dataset specifications against the data roots and the uploaded datasets.
 public struct DatasetResolver: Sendable {
     /// The folders paths are confined to.
     public var roots: DataRoots
     /// The field name used in messages (`dataset` in a job body).
     public var field: String
+    /// The file of an uploaded dataset by id, or nil when there is none (the service asks its
+    /// dataset store; a worker, the files its assignment names).
+    public var uploads: @Sendable (String) -> UploadedFile?
 
-    /// A resolver over `roots`; errors name fields under `field`.
-    public init(roots: DataRoots = DataRoots(), field: String = "dataset") {
+    /// A resolver over `roots` and `uploads`; errors name fields under `field`.
+    public init(roots: DataRoots = DataRoots(), field: String = "dataset",
+                uploads: @escaping @Sendable (String) -> UploadedFile? = { _ in nil }) {
         self.roots = roots
         self.field = field
+        self.uploads = uploads
     }
 
-    /// Checks `spec` without reading file contents: exactly one source, a path inside the roots,
-    /// inline vectors non-empty, rectangular and `width` wide (when given), a positive limit.
+    /// Checks `spec` without reading file contents: exactly one source, a path inside the roots
+    /// or an uploaded dataset's id, inline vectors non-empty, rectangular and `width` wide (when
+    /// given), a positive limit.
     public func check(_ spec: DatasetSpec, width: Int? = nil) throws(DatasetSpecError) {
         if let limit = spec.limit, limit < 1 {
             throw DatasetSpecError(.invalid, field: "\(field).limit", "must be at least 1, got \(limit)")
         }
-        switch (spec.path, spec.vectors) {
-        case (nil, nil):
-            throw DatasetSpecError(.missing, field: field, "give path (a file under a data root) or vectors")
-        case (.some, .some):
-            throw DatasetSpecError(.conflicting, field: field, "give path or vectors, not both")
-        case (.some(let path), nil):
-            _ = try resolve(path)
-        case (nil, .some(let vectors)):
-            try checkVectors(vectors, width: width)
+        let sources = [spec.path != nil, spec.id != nil, spec.vectors != nil].filter { $0 }.count
+        guard sources > 0 else {
+            throw DatasetSpecError(.missing, field: field,
+                                   "give path (a file under a data root), id (an uploaded dataset) or vectors")
         }
+        guard sources == 1 else {
+            throw DatasetSpecError(.conflicting, field: field, "give one of path, id and vectors, not several")
+        }
+        if let path = spec.path { _ = try resolve(path) }
+        if let id = spec.id { _ = try upload(id) }
+        if let vectors = spec.vectors { try checkVectors(vectors, width: width) }
+    }
+
+    /// The file of uploaded dataset `id`, or the error that says there is none.
+    public func upload(_ id: String) throws(DatasetSpecError) -> UploadedFile {
+        guard let file = uploads(id) else {
+            throw DatasetSpecError(.notFound, field: "\(field).id",
+                                   "no uploaded dataset '\(clipped(id))'; GET /datasets lists them")
+        }
+        return file
     }
 
     /// The file a path names, or the error that says why not.
@@ -83,6 +114,10 @@ public struct DatasetResolver: Sendable {
         if let vectors = spec.vectors {
             let dataset = try Dataset(vectors: vectors, source: "\(field).vectors")
             return spec.limit.map { dataset.prefix($0) } ?? dataset
+        }
+        if let id = spec.id {
+            let file = try upload(id)
+            return try DatasetLoader.load(contentsOf: URL(fileURLWithPath: file.path), format: file.format, limit: spec.limit)
         }
         // `check` has made sure a path is there.
         let url = try resolve(spec.path ?? "")

@@ -192,18 +192,18 @@ private let images: [UInt8] = [0, 0, 0x08, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2
         }
     }
 
-    @Test("a pinned dataset cannot be deleted, naming the job; unpinned it goes, files and all")
-    func pinsAndDelete() throws {
+    @Test("a dataset a job uses cannot be deleted, naming the job; unused it goes, files and all")
+    func deleteInUse() throws {
         try withStore { store, folder in
             let record = try upload(store, images).record
-            try store.pin(record.id, by: "job-1")
-            expectRefusal({ $0 == .inUse(id: record.id, holders: ["job-1"]) }) { _ = try store.delete(record.id) }
-            store.unpin(record.id, by: "job-1")
-            #expect(try store.delete(record.id) == record)
+            expectRefusal({ $0 == .inUse(id: record.id, holders: ["job-1", "job-2"]) }) {
+                _ = try store.delete(record.id, usedBy: { ["job-2", "job-1"] })
+            }
+            #expect(try store.lookup(record.id).record == record)
+            #expect(try store.delete(record.id, usedBy: { [] }) == record)
             #expect(store.list().isEmpty)
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
             expectRefusal({ $0 == .notFound(id: record.id) }) { _ = try store.lookup(record.id) }
-            expectRefusal({ $0 == .notFound(id: record.id) }) { try store.pin(record.id, by: "job-2") }
         }
     }
 

@@ -164,6 +164,34 @@ struct DatasetEndpointTests {
         #expect(try live.get("/datasets").json()["datasets"]?.array?.count == 1)
     }
 
+    @Test("a job trains on an uploaded dataset by id; the dataset cannot be deleted while a job uses it")
+    func trainOnUpload() throws {
+        let live = try LiveService()
+        defer { live.stop() }
+        let csv = smallVectors(count: 64).map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let upload = try live.upload(Array(csv.utf8), query: "?name=small-vectors")
+        let id = try #require(try upload.json()["id"]?.string, "\(upload.text)")
+
+        let job = try JobTests.submit(live, JobTests.body(model: "uploaded", epochs: 2, dataset: #"{"id": "\#(id)", "limit": 48}"#))
+        let done = try JobTests.waitForJob(live, job) { $0["state"]?.string.map { ["succeeded", "failed"].contains($0) } == true }
+        #expect(done["state"]?.string == "succeeded", "\(done)")
+        #expect(done["request"]?["dataset"]?["id"]?.string == id)
+        #expect(try live.get("/models/uploaded").json()["versions"] == .array([.number("1")]))
+
+        // Queued or running, a job holds its dataset: DELETE names it; once the job ends, it goes.
+        let long = try JobTests.submit(live, JobTests.body(model: "uploaded", epochs: 10_000, dataset: #"{"id": "\#(id)"}"#))
+        try JobTests.waitForJob(live, long) { $0["state"]?.string == "running" }
+        expectError(try live.request("DELETE", "/datasets/\(id)"), 409, "dataset_in_use", mentions: [long])
+        #expect(try live.request("DELETE", "/train-job/\(long)").status == 200)
+        try JobTests.waitForJob(live, long) { $0["state"]?.string == "cancelled" }
+        #expect(try live.request("DELETE", "/datasets/\(id)").status == 200)
+
+        expectError(try live.post("/train-job", JobTests.body(dataset: #"{"id": "\#(id)"}"#)), 422, "dataset_not_found",
+                    mentions: ["dataset.id", id, "GET /datasets"])
+        expectError(try live.post("/train-job", JobTests.body(dataset: #"{"id": "\#(id)", "path": "x.csv"}"#)), 422,
+                    "conflicting_fields", mentions: ["path, id and vectors"])
+    }
+
     @Test("uploads and deletions need the same authorisation as /train-job; reads do not")
     func auth() throws {
         let live = try LiveService(configure: { $0.apiKeys = ["k"] })

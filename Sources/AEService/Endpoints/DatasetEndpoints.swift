@@ -55,7 +55,13 @@ extension Service {
             try authorize(request)
             let store = try datasetStore()
             let id = request.parameter("id") ?? ""
-            let record = try Self.mapped { () throws(DatasetStoreError) in try store.delete(id) }
+            // Refused while a queued or running job reads it (naming the jobs).
+            let jobs = self.jobs
+            let record = try Self.mapped { () throws(DatasetStoreError) in
+                try store.delete(id, usedBy: {
+                    jobs?.list().filter { !$0.state.isFinal && $0.request.dataset.id == id }.map(\.id) ?? []
+                })
+            }
             logger.notice("dataset deleted by request", metadata: ["dataset": "\(record.id)", "request_id": "\(request.id)"])
             return try Self.datasetResponse(record)
         }

@@ -44,6 +44,8 @@ public struct JobQueueSettings: Sendable {
     public var concurrency: Int = 1
     /// Data roots that job dataset paths are confined to.
     public var dataRoots: DataRoots = DataRoots()
+    /// The file of an uploaded dataset by id (`dataset.id`), nil when there is none.
+    public var uploads: @Sendable (String) -> UploadedFile? = { _ in nil }
     /// What a request may ask for.
     public var limits = JobLimits()
     /// How workers run.
@@ -87,7 +89,8 @@ public final class JobQueue: Sendable {
         self.registry = registry
         self.settings = settings
         self.onEvent = onEvent
-        validator = JobValidator(limits: settings.limits, dataRoots: settings.dataRoots) { name, version throws(JobError) in
+        validator = JobValidator(limits: settings.limits, dataRoots: settings.dataRoots, uploads: settings.uploads) {
+            name, version throws(JobError) in
             do {
                 return try registry.model(named: name, version: version).model.architecture.inputDimension
             } catch {
@@ -350,11 +353,17 @@ public final class JobQueue: Sendable {
         let assignment = WorkerAssignment(
             jobID: job.id, architecture: request.architecture, baseCheckpoint: base, dataset: dataset,
             vectorsFile: request.dataset.vectors == nil ? nil : store.vectorsURL(jobID: job.id).path,
-            dataRoots: settings.dataRoots.roots.map(\.path), training: request.training,
+            dataRoots: settings.dataRoots.roots.map(\.path), uploads: uploads(of: dataset), training: request.training,
             stateFile: store.stateURL(jobID: job.id).path, outputFile: store.outputURL(jobID: job.id).path,
             threads: worker.threads, memoryLimitBytes: worker.memoryLimitBytes,
             yieldIntervalMicroseconds: worker.yieldIntervalMicroseconds, parentProcessID: getpid())
         return try store.saveAssignment(assignment, jobID: job.id)
+    }
+
+    /// The uploaded files `dataset` names, by id, for a worker that has no dataset store.
+    private func uploads(of dataset: DatasetSpec) -> [String: UploadedFile]? {
+        guard let id = dataset.id, let file = settings.uploads(id) else { return nil }
+        return [id: file]
     }
 
     /// Applies a worker's report to the job, and tells subscribers of finished epochs.

@@ -28,6 +28,7 @@ public struct JobLimits: Sendable, Equatable {
 struct JobValidator: Sendable {
     var limits: JobLimits
     var dataRoots: DataRoots
+    var uploads: @Sendable (String) -> UploadedFile?
     /// The input width of a served version, or a refusal naming why it cannot be fine-tuned.
     var baseWidth: @Sendable (_ model: String, _ version: Int) throws(JobError) -> Int
 
@@ -63,7 +64,7 @@ struct JobValidator: Sendable {
             width = try baseWidth(request.model, version)
         }
         do {
-            try DatasetResolver(roots: dataRoots).check(request.dataset, width: width)
+            try DatasetResolver(roots: dataRoots, uploads: uploads).check(request.dataset, width: width)
         } catch {
             switch error.kind {
             case .notFound: throw .invalid(code: "dataset_not_found", message: error.description)

@@ -137,7 +137,9 @@ public enum TrainingWorker {
     }
 
     private static func loadData(_ assignment: WorkerAssignment) throws -> Matrix<Float> {
-        let resolver = DatasetResolver(roots: DataRoots(assignment.dataRoots.map { URL(fileURLWithPath: $0) }))
+        let uploads = assignment.uploads ?? [:]
+        let resolver = DatasetResolver(roots: DataRoots(assignment.dataRoots.map { URL(fileURLWithPath: $0) }),
+                                       uploads: { uploads[$0] })
         var spec = assignment.dataset
         if let file = assignment.vectorsFile {
             spec.vectors = try JSONDecoder().decode([[Float]].self, from: Data(contentsOf: URL(fileURLWithPath: file)))

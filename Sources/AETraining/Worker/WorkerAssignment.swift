@@ -17,6 +17,8 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
     public var vectorsFile: String?
     /// The folders dataset paths are confined to.
     public var dataRoots: [String]
+    /// The files of the uploaded datasets the job names, by id.
+    public var uploads: [String: UploadedFile]?
     /// The training options.
     public var training: TrainingOptions
     /// The resumable state: read when it exists, written after every epoch.
@@ -34,7 +36,8 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
 
     /// An assignment; see each property.
     public init(jobID: String, architecture: Architecture?, baseCheckpoint: String?, dataset: DatasetSpec,
-                vectorsFile: String?, dataRoots: [String], training: TrainingOptions, stateFile: String,
+                vectorsFile: String?, dataRoots: [String], uploads: [String: UploadedFile]? = nil,
+                training: TrainingOptions, stateFile: String,
                 outputFile: String, threads: Int, memoryLimitBytes: Int?, yieldIntervalMicroseconds: Int,
                 parentProcessID: Int32) {
         self.jobID = jobID
@@ -43,6 +46,7 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
         self.dataset = dataset
         self.vectorsFile = vectorsFile
         self.dataRoots = dataRoots
+        self.uploads = uploads
         self.training = training
         self.stateFile = stateFile
         self.outputFile = outputFile
@@ -53,7 +57,7 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case architecture, dataset, training, threads
+        case architecture, dataset, training, threads, uploads
         case jobID = "job_id"
         case baseCheckpoint = "base_checkpoint"
         case vectorsFile = "vectors_file"
