@@ -24,13 +24,15 @@ test: build
 models: build
 	scripts/make-models.sh
 
-# Engine (vs NumPy), HTTP server, the whole service under wrk, publishing under load, then OIP and batching; see BENCHMARKS.md.
+# Engine (vs NumPy), HTTP server, the whole service under wrk, publishing under load, OIP and
+# batching, then dataset uploads (beside dd and gzip -d); see BENCHMARKS.md.
 bench: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench.sh
 	scripts/bench-http.sh
 	scripts/bench-service.sh
 	scripts/bench-publish.sh
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-oip.sh
+	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-upload.sh
 
 # Drives the web console in headless Chromium (scripts/check-console.py), writes a screenshot of
 # each view to .build/console-screenshots and refreshes the two the README shows (docs/).
