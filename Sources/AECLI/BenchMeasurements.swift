@@ -84,7 +84,8 @@ enum Bench {
 
     /// sgemm GFLOP/s for `n`×`n` times `n`×`n` (2n³ flops a call) on `threads` BLAS threads.
     static func sgemm(n: Int, threads: Int, seconds: Double) -> BenchResult {
-        BLAS.setThreadCount(threads)
+        let policy = ComputePolicy(cores: threads)
+        policy.install()
         var generator = RandomGenerator(seed: 1)
         let a = Matrix<Float>(rows: n, columns: n, values: (0..<(n * n)).map { _ in Float(generator.nextUniform()) })
         let b = Matrix<Float>(rows: n, columns: n, values: (0..<(n * n)).map { _ in Float(generator.nextUniform()) })
@@ -96,13 +97,15 @@ enum Bench {
             Gemm.multiply(a, b, into: &c)
             return flops
         }
-        BLAS.setThreadCount(1)
-        BLAS.setNativeThreadCount(threads)
-        let native = bestRate(seconds: seconds / 2, rounds: 10) {
-            Gemm.multiply(a, b, into: &c)
-            return flops
+        // OpenBLAS threading the product itself, with Gemm's split off (one core for it).
+        let native = policy.withWidth(1) {
+            policy.withNativeBLASThreads(threads) {
+                bestRate(seconds: seconds / 2, rounds: 10) {
+                    Gemm.multiply(a, b, into: &c)
+                    return flops
+                }
+            }
         }
-        BLAS.setThreadCount(threads)
         let rate = max(split, native)
         return BenchResult(item: "sgemm", threads: threads, n: n, value: rate / 1e9, unit: "GFLOP/s",
                            peakRSSBytes: peakResidentBytes())
@@ -112,7 +115,7 @@ enum Bench {
     /// one; it pays for warm-up): Adam, no validation split, no noise.
     static func training(architecture: Architecture, data: Matrix<Float>, batchSize: Int, epochs: Int,
                          threads: Int) throws -> BenchResult {
-        BLAS.setThreadCount(threads)
+        ComputePolicy(cores: threads).install()
         var options = TrainingOptions()
         options.epochs = epochs
         options.batchSize = batchSize
@@ -138,7 +141,7 @@ enum Bench {
     /// Vectors/s of `kind` at each batch size, rows taken from the front of `data`.
     static func inference(_ kind: Inference, model: Autoencoder<Float>, data: Matrix<Float>, batches: [Int],
                           threads: Int, seconds: Double, report: (BenchResult) throws -> Void) throws {
-        BLAS.setThreadCount(threads)
+        ComputePolicy(cores: threads).install()
         let weights = { (indices: Range<Int>) in
             Double(indices.reduce(0) { $0 + model.layers[$1].weight.count })
         }

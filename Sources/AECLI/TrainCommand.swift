@@ -113,7 +113,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.setThreadCount(threads)
+        ComputePolicy(cores: threads).install()
         let output = try out.map(ModelLocator.output)
         let data = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: dataset), format: format, limit: limit)
         let test = try testSet.map { try DatasetLoader.load(contentsOf: URL(fileURLWithPath: $0)) }

@@ -31,7 +31,7 @@ public enum Gemm {
             for i in c.storage.indices { c.storage[i] *= beta }
             return
         }
-        BLAS.configureOnce()
+        ComputePolicy.prepareBLAS()
         let lda = max(1, a.columns), ldb = max(1, b.columns), ldc = max(1, n)
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in

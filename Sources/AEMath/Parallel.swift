@@ -1,5 +1,5 @@
-// Splits large loops and products across cores. One width for the whole process, set by
-// BLAS.setThreadCount; blocks run on the caller and SpinPool's helper threads.
+// Splits large loops and products across cores. One width for the whole process, set only by
+// ComputePolicy.install; blocks run on the caller and SpinPool's helper threads.
 import Foundation
 import Synchronization
 
@@ -14,13 +14,12 @@ public enum Parallel {
     /// process-wide one.
     @TaskLocal public static var taskWidth: Int?
 
-    /// The process-wide width, whatever the current task's.
-    public static var processWidth: Int { storedWidth.load(ordering: .relaxed) }
-
     /// How many blocks large work is split into (the cores the math may use).
-    public static var width: Int {
-        get { taskWidth ?? storedWidth.load(ordering: .relaxed) }
-        set { storedWidth.store(max(1, newValue), ordering: .relaxed) }
+    public static var width: Int { taskWidth ?? storedWidth.load(ordering: .relaxed) }
+
+    /// Sets the process-wide width; `ComputePolicy.install` is its only caller.
+    static func setProcessWidth(_ width: Int) {
+        storedWidth.store(max(1, width), ordering: .relaxed)
     }
 
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when `count` is large.

@@ -74,26 +74,3 @@ extension Double: BLASScalar {
     @inlinable public static func errorFunction(_ x: Double) -> Double { Foundation.erf(x) }
 }
 
-/// Process-wide thread settings of the math.
-public enum BLAS {
-    /// Cores the math uses: large products and elementwise loops are split this many ways.
-    public static var threadCount: Int { Parallel.width }
-
-    /// Sets how many cores the math uses (process-wide). OpenBLAS itself stays single-threaded:
-    /// `Gemm` splits products across cores, which measured faster here than OpenBLAS's own
-    /// threading and lets concurrent callers each run on their own core.
-    public static func setThreadCount(_ count: Int) {
-        Parallel.width = max(1, count)
-        openblas_set_num_threads(1)
-    }
-
-    /// Makes OpenBLAS single-threaded before the first product (its default is every core).
-    static func configureOnce() { _ = singleThreaded }
-    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
-
-    /// Sets OpenBLAS's own thread count, for measuring its native multi-threaded sgemm
-    /// (the machine's ceiling in `aeserve bench`); `setThreadCount` resets it to 1.
-    public static func setNativeThreadCount(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
-    }
-}

@@ -7,8 +7,9 @@ import Synchronization
 
 /// Runs the blocks of one job at a time across the caller and helper threads.
 final class SpinPool: @unchecked Sendable {
-    /// The process-wide pool: one helper per core beyond the first.
-    static let shared = SpinPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+    /// The process-wide pool, started at its first use with the helpers of the policy then in
+    /// force (`ComputePolicy.helperThreads`: one per core beyond the caller's).
+    static let shared = SpinPool(helpers: ComputePolicy.current.helperThreads)
 
     /// Loads a helper makes while waiting for a job before it parks (tens of microseconds).
     private static let spinLimit = 100_000

@@ -22,7 +22,7 @@ extension Autoencoder {
     /// or the process has one core for math.
     private func oneRowForward(through chain: [Int], _ input: Matrix<S>) -> Matrix<S>? {
         guard let last = chain.last,
-              Parallel.processWidth > 1 && chain.reduce(0, { $0 + layers[$1].weight.count }) >= Self.oneRowParallelWork
+              ComputePolicy.current.cores > 1 && chain.reduce(0, { $0 + layers[$1].weight.count }) >= Self.oneRowParallelWork
         else { return nil }
         precondition(input.columns == layers[chain[0]].inputs,
                      "dense: input has \(input.columns) features, layer takes \(layers[chain[0]].inputs)")
@@ -33,9 +33,9 @@ extension Autoencoder {
             input.storage.withUnsafeBufferPointer { input in
                 withParameters(of: chain[...], &steps, input: input.baseAddress!, output: outputs.baseAddress!) { steps in
                     // The wait is paid after every layer anyway, so even small layers are split.
-                    // Split by the process's width, whatever the task's (which only decides
-                    // whether the blocks run in parallel), so the bits never depend on load.
-                    let gang = Parallel.processWidth
+                    // Split by the policy's cores, whatever the task's width (which only
+                    // decides whether the blocks run in parallel), so the bits never depend on load.
+                    let gang = ComputePolicy.current.cores
                     Parallel.forEachPhase(steps.count, blocks: gang) { phase, block in
                         steps[phase].run(block: block, of: gang)
                     }

@@ -26,6 +26,8 @@ public final class Service: Sendable {
     public let metrics: ServiceMetrics
     /// Merges concurrent inference requests (`inference.dynamic_batching`).
     let batcher: DynamicBatcher
+    /// The cores the math may use (`inference.threads`), installed for the process at init.
+    public let compute: ComputePolicy
     let logger: Logger
     private let drainingFlag = Atomic<Bool>(false)
     /// Whether the process is busy: a request's math then stays on one core.
@@ -45,7 +47,10 @@ public final class Service: Sendable {
         self.peerOverride = peerOverride
         let metrics = ServiceMetrics()
         self.metrics = metrics
-        batcher = DynamicBatcher(settings: configuration.dynamicBatching) { rows in metrics.batchRan(rows: rows) }
+        let compute = ComputePolicy.forMachine(configured: configuration.inferenceThreads)
+        compute.install()
+        self.compute = compute
+        batcher = DynamicBatcher(settings: configuration.dynamicBatching, policy: compute) { rows in metrics.batchRan(rows: rows) }
         let state = URL(fileURLWithPath: configuration.stateFolder)
         legacyActivations = state.appendingPathComponent("activations.json")
         let registry = ModelRegistry(source: try Self.modelSource(configuration.models),
@@ -86,7 +91,6 @@ public final class Service: Sendable {
         } else {
             jobs = nil
         }
-        BLAS.setThreadCount(configuration.inferenceThreads)
     }
 
     /// Removes leftovers of interrupted writes, loads the models, resumes stored jobs and
@@ -230,7 +234,7 @@ extension Service {
     /// Whether the server is busy as `request` is handled: other requests in flight, or the
     /// process averaging more than a core. A one-vector request then computes on one core.
     func isBusy(_ request: HTTPRequest) -> Bool {
-        request.othersInFlight > 0 || load.isBusy
+        compute.cores > 1 && (request.othersInFlight > 0 || load.isBusy)
     }
 
     /// The server's 413, naming the limit the body passed and its setting: uploads have their own.

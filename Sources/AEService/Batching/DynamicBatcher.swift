@@ -85,10 +85,15 @@ final class DynamicBatcher: Sendable {
     private let queues = Mutex<[String: Queue]>([:])
     /// Called with the row count of every product run while batching is on.
     private let onBatch: @Sendable (Int) -> Void
+    /// The cores a product may use: all of them alone, `sharedWidth` beside other requests.
+    let policy: ComputePolicy
 
-    /// A batcher with `settings`; `onBatch` sees each merged batch's row count (for metrics).
-    init(settings: DynamicBatchingSettings, onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// A batcher with `settings` computing under `policy`; `onBatch` sees each merged batch's
+    /// row count (for metrics).
+    init(settings: DynamicBatchingSettings, policy: ComputePolicy = .current,
+         onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.settings = settings
+        self.policy = policy
         self.onBatch = onBatch
     }
 
@@ -98,13 +103,13 @@ final class DynamicBatcher: Sendable {
     /// flight when this one came, an upper bound on how many could join it soon.
     func run(_ operation: BatchOperation, _ served: ServedModel, _ input: Matrix<Float>, busy: Bool = false,
              company: Int = .max) async -> BatchOutput {
-        guard settings.enabled else { return Self.computeAlone(operation, served.model, input, busy: busy) }
+        guard settings.enabled else { return computeAlone(operation, served.model, input, busy: busy) }
         // A product of fewer rows than Gemm.gemvRowsBelow is a gemv per row, as unmerged; when
         // no more rows than that could join, waiting for them would only add the delay.
         guard input.rows < settings.maxBatch, company >= Gemm.gemvRowsBelow - input.rows
         else {
             onBatch(input.rows)
-            return Self.computeAlone(operation, served.model, input, busy: busy)
+            return computeAlone(operation, served.model, input, busy: busy)
         }
         let queue = self.queue(served, operation)
         let maxBatch = settings.maxBatch
@@ -151,7 +156,7 @@ final class DynamicBatcher: Sendable {
         if batch.count == 1 {
             // Nobody came: it runs as it would unmerged.
             let waiter = batch[0]
-            waiter.continuation.resume(returning: Self.computeAlone(queue.operation, queue.served.model, waiter.input,
+            waiter.continuation.resume(returning: computeAlone(queue.operation, queue.served.model, waiter.input,
                                                                     busy: waiter.busy))
             return
         }
@@ -161,7 +166,7 @@ final class DynamicBatcher: Sendable {
         let merged = Matrix(rows: rows, columns: width, values: values)
         // Merged products come from many concurrent requests, so the other cores are busy with
         // their HTTP and JSON work: one core per product serves them better than a split.
-        let output = Parallel.$taskWidth.withValue(1) { Self.compute(queue.operation, queue.served.model, merged) }
+        let output = policy.withWidth(policy.sharedWidth) { Self.compute(queue.operation, queue.served.model, merged) }
         var start = 0
         for waiter in batch {
             let range = start ..< start + waiter.input.rows
@@ -194,11 +199,11 @@ final class DynamicBatcher: Sendable {
     /// A request computed on its own. A one-vector request on a busy server stays on one core:
     /// the other cores are serving other requests (and the sockets), and splitting it only
     /// adds handoffs (64 connections on 2 cores: 14,500 requests/s split, 19,000 not). The
-    /// one-vector split is fixed by the process's width, so the bits are the same either way.
-    private static func computeAlone(_ operation: BatchOperation, _ model: Autoencoder<Float>, _ input: Matrix<Float>,
-                                     busy: Bool) -> BatchOutput {
-        guard busy && input.rows == 1 else { return compute(operation, model, input) }
-        return Parallel.$taskWidth.withValue(1) { compute(operation, model, input) }
+    /// one-vector split is fixed by the policy's cores, so the bits are the same either way.
+    private func computeAlone(_ operation: BatchOperation, _ model: Autoencoder<Float>, _ input: Matrix<Float>,
+                              busy: Bool) -> BatchOutput {
+        guard busy && input.rows == 1 else { return Self.compute(operation, model, input) }
+        return policy.withWidth(policy.sharedWidth) { Self.compute(operation, model, input) }
     }
 
     /// The unbatched computation, the same calls the endpoints made before batching existed.

@@ -76,7 +76,7 @@ public enum TrainingWorker {
     }
 
     private static func train(_ assignment: WorkerAssignment) -> ExitStatus {
-        BLAS.setThreadCount(assignment.threads)
+        ComputePolicy(cores: assignment.threads).install()
         // SCHED_IDLE alone did not keep request threads from waiting for this core (YieldTimer).
         let yielder = assignment.yieldIntervalMicroseconds > 0
             ? YieldTimer(intervalMicroseconds: assignment.yieldIntervalMicroseconds) : nil
