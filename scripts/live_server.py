@@ -20,7 +20,7 @@ BUNDLED_MODELS = ("fashion-mnist", "fashion-mnist-vae")
 class LiveServer:
     """`with LiveServer(binary) as server:` starts the server; `server.url` is its base URL."""
 
-    def __init__(self, binary, args=(), env=None, start_timeout=60, prepare=None):
+    def __init__(self, binary, args=(), env=None, start_timeout=180, prepare=None):
         self.binary = os.path.abspath(binary)
         self.prepare = prepare  # called with the models folder before the server starts
         self.args = list(args)

@@ -27,6 +27,13 @@ struct LiveAPITests {
         #expect(result.status == 0, "scripts/check-console.py failed:\n\(result.output)")
     }
 
+    @Test("a client generated from openapi.json by openapi-python-client imports and drives the API (scripts/check-generated-client.py)",
+          .timeLimit(.minutes(5)))
+    func generatedClient() throws {
+        let result = try runCheck("scripts/check-generated-client.py")
+        #expect(result.status == 0, "scripts/check-generated-client.py failed:\n\(result.output)")
+    }
+
     /// Runs a check script with the project's Python and the `aeserve` built with the tests.
     private func runCheck(_ script: String) throws -> (status: Int32, output: String) {
         let python = try #require(TestEnvironment.python, "no Python with the test tools: run scripts/bootstrap.sh")

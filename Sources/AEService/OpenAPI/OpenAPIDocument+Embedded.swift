@@ -2101,51 +2101,67 @@ extension OpenAPIDocument {
         }
       },
       "EncodeRequest": {
-        "type": "object",
-        "additionalProperties": false,
         "description": "Input vectors to encode; each has the model's input_dim values.",
-        "properties": {
-          "model": {
-            "type": "string",
-            "description": "A served model's name; default: the server's default model (setting models.default)."
-          },
-          "version": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
-            "maximum": 2147483647
-          },
-          "vectors": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "type": "number"
-              }
-            },
-            "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
-          },
-          "vector": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-              "type": "number"
-            },
-            "description": "One row; the answer then holds single values instead of lists."
-          }
-        },
         "oneOf": [
           {
+            "title": "EncodeBatchRequest",
+            "type": "object",
+            "additionalProperties": false,
             "required": [
               "vectors"
-            ]
+            ],
+            "properties": {
+              "model": {
+                "type": "string",
+                "description": "A served model's name; default: the server's default model (setting models.default)."
+              },
+              "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+                "maximum": 2147483647
+              },
+              "vectors": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "number"
+                  }
+                },
+                "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
+              }
+            }
           },
           {
+            "title": "EncodeOneRequest",
+            "type": "object",
+            "additionalProperties": false,
             "required": [
               "vector"
-            ]
+            ],
+            "properties": {
+              "model": {
+                "type": "string",
+                "description": "A served model's name; default: the server's default model (setting models.default)."
+              },
+              "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+                "maximum": 2147483647
+              },
+              "vector": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "number"
+                },
+                "description": "One row; the answer then holds single values instead of lists."
+              }
+            }
           }
         ],
         "example": {
@@ -2159,51 +2175,67 @@ extension OpenAPIDocument {
         }
       },
       "DecodeRequest": {
-        "type": "object",
-        "additionalProperties": false,
         "description": "Latent codes to decode; each has the model's latent_dim values.",
-        "properties": {
-          "model": {
-            "type": "string",
-            "description": "A served model's name; default: the server's default model (setting models.default)."
-          },
-          "version": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
-            "maximum": 2147483647
-          },
-          "latents": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "type": "number"
-              }
-            },
-            "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
-          },
-          "latent": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-              "type": "number"
-            },
-            "description": "One row; the answer then holds single values instead of lists."
-          }
-        },
         "oneOf": [
           {
+            "title": "DecodeBatchRequest",
+            "type": "object",
+            "additionalProperties": false,
             "required": [
               "latents"
-            ]
+            ],
+            "properties": {
+              "model": {
+                "type": "string",
+                "description": "A served model's name; default: the server's default model (setting models.default)."
+              },
+              "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+                "maximum": 2147483647
+              },
+              "latents": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "number"
+                  }
+                },
+                "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
+              }
+            }
           },
           {
+            "title": "DecodeOneRequest",
+            "type": "object",
+            "additionalProperties": false,
             "required": [
               "latent"
-            ]
+            ],
+            "properties": {
+              "model": {
+                "type": "string",
+                "description": "A served model's name; default: the server's default model (setting models.default)."
+              },
+              "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+                "maximum": 2147483647
+              },
+              "latent": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "number"
+                },
+                "description": "One row; the answer then holds single values instead of lists."
+              }
+            }
           }
         ],
         "example": {
@@ -2214,51 +2246,67 @@ extension OpenAPIDocument {
         }
       },
       "ReconstructRequest": {
-        "type": "object",
-        "additionalProperties": false,
         "description": "Input vectors to encode and decode again; each has the model's input_dim values.",
-        "properties": {
-          "model": {
-            "type": "string",
-            "description": "A served model's name; default: the server's default model (setting models.default)."
-          },
-          "version": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
-            "maximum": 2147483647
-          },
-          "vectors": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "type": "number"
-              }
-            },
-            "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
-          },
-          "vector": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-              "type": "number"
-            },
-            "description": "One row; the answer then holds single values instead of lists."
-          }
-        },
         "oneOf": [
           {
+            "title": "ReconstructBatchRequest",
+            "type": "object",
+            "additionalProperties": false,
             "required": [
               "vectors"
-            ]
+            ],
+            "properties": {
+              "model": {
+                "type": "string",
+                "description": "A served model's name; default: the server's default model (setting models.default)."
+              },
+              "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+                "maximum": 2147483647
+              },
+              "vectors": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "number"
+                  }
+                },
+                "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
+              }
+            }
           },
           {
+            "title": "ReconstructOneRequest",
+            "type": "object",
+            "additionalProperties": false,
             "required": [
               "vector"
-            ]
+            ],
+            "properties": {
+              "model": {
+                "type": "string",
+                "description": "A served model's name; default: the server's default model (setting models.default)."
+              },
+              "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "A version of the model (1 to 2147483647); default: the version being served. A version not loaded is loaded on its first request.",
+                "maximum": 2147483647
+              },
+              "vector": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "number"
+                },
+                "description": "One row; the answer then holds single values instead of lists."
+              }
+            }
           }
         ],
         "example": {
@@ -3154,42 +3202,7 @@ extension OpenAPIDocument {
             ]
           },
           "request": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": [
-              "model",
-              "dataset",
-              "training",
-              "activate"
-            ],
-            "properties": {
-              "model": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 255,
-                "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
-                "description": "The model to write a new version of."
-              },
-              "architecture": {
-                "$ref": "#/components/schemas/Architecture"
-              },
-              "base_version": {
-                "type": "integer",
-                "minimum": 1
-              },
-              "dataset": {
-                "$ref": "#/components/schemas/DatasetSpec"
-              },
-              "training": {
-                "$ref": "#/components/schemas/TrainingOptions"
-              },
-              "activate": {
-                "type": "boolean",
-                "default": true,
-                "description": "Serve the new version as soon as it is written."
-              }
-            },
-            "description": "What was asked, with the training defaults filled in."
+            "$ref": "#/components/schemas/TrainingJobRequestAsRun"
           },
           "created_at": {
             "type": "string",
@@ -3484,7 +3497,20 @@ extension OpenAPIDocument {
                 },
                 "data": {
                   "type": "array",
-                  "description": "Row-major numbers, flat or nested; absent when binary_data_size is given."
+                  "description": "Row-major numbers, flat or nested; absent when binary_data_size is given.",
+                  "items": {
+                    "anyOf": [
+                      {
+                        "type": "number"
+                      },
+                      {
+                        "type": "array",
+                        "items": {
+                          "type": "number"
+                        }
+                      }
+                    ]
+                  }
                 }
               }
             }
@@ -4019,6 +4045,44 @@ extension OpenAPIDocument {
             "description": "Rows offset to offset+limit-1 (fewer at the end); uint8 data scaled to [0, 1] as training reads it."
           }
         }
+      },
+      "TrainingJobRequestAsRun": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "model",
+          "dataset",
+          "training",
+          "activate"
+        ],
+        "properties": {
+          "model": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$",
+            "description": "The model to write a new version of."
+          },
+          "architecture": {
+            "$ref": "#/components/schemas/Architecture"
+          },
+          "base_version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "dataset": {
+            "$ref": "#/components/schemas/DatasetSpec"
+          },
+          "training": {
+            "$ref": "#/components/schemas/TrainingOptions"
+          },
+          "activate": {
+            "type": "boolean",
+            "default": true,
+            "description": "Serve the new version as soon as it is written."
+          }
+        },
+        "description": "What was asked, with the training defaults filled in."
       }
     },
     "responses": {
