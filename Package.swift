@@ -62,6 +62,7 @@ let package = Package(
             "AEMath", "AEModel", "AECheckpoint", "AEData", "AETraining", "AEService",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Configuration", package: "swift-configuration"),
         ]),
         .executableTarget(name: "aeserve", dependencies: ["AECLI"]),
 

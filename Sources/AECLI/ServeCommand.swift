@@ -1,6 +1,7 @@
 // `aeserve serve`: the HTTP service over the models folder, until SIGTERM or SIGINT.
 import AEService
 import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 
@@ -63,23 +64,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Write the bound port to this file once listening (for scripts and tests).")
     var portFile: String?
 
-    /// The flags as configuration keys.
-    var overrides: [String: String] {
-        var values: [String: String] = [:]
-        values["server.host"] = host
-        values["server.port"] = port.map(String.init)
-        values["models.root"] = models
-        values["models.default"] = defaultModel
-        values["models.model_name"] = modelName
-        values["models.model_base_path"] = modelBasePath
-        values["state.folder"] = state
-        values["data.roots"] = dataRoot.isEmpty ? nil : dataRoot.joined(separator: ",")
-        values["models.poll_interval_seconds"] = pollInterval.map { String($0) }
-        values["server.tls.certificate"] = tlsCertificate
-        values["server.tls.private_key"] = tlsKey
-        values["auth.api_keys_file"] = apiKeysFile
-        values["log.level"] = logLevel
-        values["log.format"] = logFormat
+    /// The flags as typed configuration values, by key.
+    var overrides: [String: ConfigValue] {
+        var values: [String: ConfigValue] = [:]
+        func text(_ key: String, _ value: String?) {
+            if let value { values[key] = ConfigValue(.string(value), isSecret: false) }
+        }
+        text("server.host", host)
+        if let port { values["server.port"] = ConfigValue(.int(port), isSecret: false) }
+        text("models.root", models)
+        text("models.default", defaultModel)
+        text("models.model_name", modelName)
+        text("models.model_base_path", modelBasePath)
+        text("state.folder", state)
+        if !dataRoot.isEmpty { values["data.roots"] = ConfigValue(.stringArray(dataRoot), isSecret: false) }
+        if let pollInterval { values["models.poll_interval_seconds"] = ConfigValue(.double(pollInterval), isSecret: false) }
+        text("server.tls.certificate", tlsCertificate)
+        text("server.tls.private_key", tlsKey)
+        text("auth.api_keys_file", apiKeysFile)
+        text("log.level", logLevel)
+        text("log.format", logFormat)
         return values
     }
 

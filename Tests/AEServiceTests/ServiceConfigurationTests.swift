@@ -24,7 +24,7 @@ struct ServiceConfigurationTests {
                            "AESERVE_DATA_ROOTS": "/a,/b", "AESERVE_TRAINING_ENABLED": "false", "UNRELATED": "x",
                            "AESERVE_DATASETS_MAX_UPLOAD_BYTES": "1048576"]
         let loaded = try await ServiceConfiguration.load(file: Self.file, environment: environment,
-                                                         overrides: ["server.port": "9002"])
+                                                         overrides: ["server.port": 9002])
         #expect(loaded.server.port == 9002)
         #expect(loaded.models.defaultModel == "other")
         #expect(loaded.dataRoots == ["/a", "/b"])

@@ -3,41 +3,23 @@
 import AECheckpoint
 import Configuration
 import Foundation
-import SystemPackage
 
 extension ServiceConfiguration {
-    /// Every key the file, the environment and the flags may set (dotted; the environment
-    /// spells `server.port` as `AESERVE_SERVER_PORT`).
-    public static let keys: [String] = [
-        "server.host", "server.port", "server.max_connections", "server.max_connections_per_peer",
-        "server.drain_timeout_seconds",
-        "server.tls.certificate", "server.tls.private_key",
-        "limits.request_line_bytes", "limits.header_bytes", "limits.header_count", "limits.body_bytes",
-        "limits.batch_vectors", "timeouts.header_seconds", "timeouts.body_seconds", "timeouts.idle_seconds",
-        "models.root", "models.default", "models.poll_interval_seconds", "models.loaded_versions",
-        "models.model_name", "models.model_base_path", "data.roots", "state.folder",
-        "training.enabled", "training.max_queued", "training.concurrency", "training.max_inline_vectors",
-        "training.threads", "training.max_parameters", "training.max_epochs", "training.max_layers",
-        "training.max_batch_activations", "training.memory_limit_bytes", "training.max_attempts",
-        "datasets.folder", "datasets.max_upload_bytes", "datasets.quota_bytes", "datasets.max_count",
-        "datasets.max_concurrent_uploads",
-        "inference.threads", "inference.dynamic_batching.enabled", "inference.dynamic_batching.max_batch",
-        "inference.dynamic_batching.max_delay_microseconds", "auth.api_keys", "auth.api_keys_file", "log.level", "log.format",
-    ]
-
-    /// Loads the settings: `overrides` (from flags) win over `environment` (AESERVE_*), which
-    /// wins over the JSON file at `file` (when given), which wins over the defaults.
+    /// Loads the settings: `overrides` (from flags, typed) win over `environment` (AESERVE_*),
+    /// which wins over the JSON file at `file` (when given), which wins over the defaults.
     public static func load(
         file: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-        overrides: [String: String] = [:]
+        overrides: [String: ConfigValue] = [:]
     ) async throws -> ServiceConfiguration {
         var providers: [any ConfigProvider] = []
-        // Flags are text like environment variables, so they go through the same provider
-        // (which converts text to each key's type), placed first so that they win.
-        let flags = Dictionary(uniqueKeysWithValues: overrides.map { key, value in
-            ("AESERVE_" + key.uppercased().replacingOccurrences(of: ".", with: "_"), value)
-        })
-        for variables in [flags, environment.filter { $0.key.hasPrefix("AESERVE_") }] where !variables.isEmpty {
+        // Flags come typed from the argument parser, so they are values in memory, first so
+        // that they win; variables are text, converted to each key's type as they are read.
+        if !overrides.isEmpty {
+            providers.append(InMemoryProvider(name: "flags", values: Dictionary(
+                overrides.map { (AbsoluteConfigKey(ConfigKey($0.key)), $0.value) }, uniquingKeysWith: { $1 })))
+        }
+        let variables = environment.filter { $0.key.hasPrefix("AESERVE_") }
+        if !variables.isEmpty {
             providers.append(KeyMappingProvider(
                 upstream: EnvironmentVariablesProvider(
                     environmentVariables: variables, secretsSpecifier: .specific(["AESERVE_AUTH_API_KEYS"])),
@@ -48,7 +30,11 @@ extension ServiceConfiguration {
                 throw ConfigurationError(key: "--config", message: "no file at \(file)")
             }
             do {
-                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+                // The path goes in as configuration (the provider's `filePath` key), which spares
+                // an import of swift-system, a package this one does not declare.
+                let location = ConfigReader(provider: InMemoryProvider(
+                    name: "config file", values: ["filePath": ConfigValue(.string(file), isSecret: false)]))
+                providers.append(try await FileProvider<JSONSnapshot>(config: location))
             } catch {
                 throw ConfigurationError(key: "--config", message: "\(file) is not valid JSON: \(error)")
             }
@@ -56,12 +42,13 @@ extension ServiceConfiguration {
         // The defaults live in the struct; an empty provider keeps the reader valid when no
         // file, variable or flag is given.
         providers.append(InMemoryProvider(name: "defaults", values: [:]))
-        return try ServiceConfiguration(reader: ConfigReader(providers: providers))
+        let lookups = ConfigLookups()
+        return try ServiceConfiguration(reader: ConfigReader(providers: providers, accessReporter: lookups), lookups: lookups)
     }
 
-    init(reader: ConfigReader) throws {
+    init(reader: ConfigReader, lookups: ConfigLookups) throws {
         var c = ServiceConfiguration()
-        let r = SettingReader(reader: reader)
+        let r = SettingReader(reader: reader, lookups: lookups)
         c.server.host = try r.string("server.host", c.server.host) { $0.isEmpty ? "a host name or address" : nil }
         c.server.port = try r.int("server.port", c.server.port, allowed: 0...65535)
         c.server.maxConnections = try r.int("server.max_connections", c.server.maxConnections, allowed: 1...1_000_000)
@@ -149,17 +136,13 @@ extension ServiceConfiguration {
 /// into a `ConfigurationError` naming the key and what is allowed.
 private struct SettingReader {
     let reader: ConfigReader
-
-    /// swift-configuration's error type is package-internal; a missing value is told apart
-    /// from a malformed one by its message (pinned by the tests of this file).
-    private func isMissing(_ error: any Error) -> Bool {
-        "\(error)".hasPrefix("Missing required config value")
-    }
+    /// What each read found: a failed read of a key no provider holds is a missing value.
+    let lookups: ConfigLookups
 
     private func read<T>(_ key: String, _ type: String, _ get: () throws -> T) throws -> T? {
         do {
             return try get()
-        } catch where isMissing(error) {
+        } catch where lookups.wasMissing(key) {
             return nil
         } catch {
             throw ConfigurationError(key: key, message: "expected \(type)")
