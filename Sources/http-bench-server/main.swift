@@ -1,8 +1,8 @@
 // A small server on HTTPServer for benchmarks and process-level tests: GET /ping, POST /sum
 // (a JSON array of numbers, answered with their sum), GET /slow?ms=N, GET /healthz (a probe
 // path, answered on the reserve past the caps), POST /upload (a body of up to 4 GiB read as it
-// streams, answered with its length). Prints "listening on <port>" once bound; SIGTERM/SIGINT
-// drain it and it exits 0.
+// streams, answered with its length); `--readiness dispatch` drives it from Dispatch for the
+// comparison benchmark. Prints "listening on <port>" once bound; SIGTERM/SIGINT drain it.
 import AEJSON
 import Foundation
 import HTTPServer
@@ -23,6 +23,12 @@ while let flag = arguments.popFirst() {
     case "--port": configuration.port = Int(value) ?? 8080
     case "--host": configuration.host = value
     case "--loops": configuration.eventLoopCount = Int(value) ?? 1
+    case "--readiness":
+        guard let readiness = ServerConfiguration.Readiness(rawValue: value) else {
+            FileHandle.standardError.write(Data("--readiness: expected epoll or dispatch, got '\(value)'\n".utf8))
+            exit(64)
+        }
+        configuration.readiness = readiness
     case "--max-connections": configuration.maxConnections = Int(value) ?? configuration.maxConnections
     case "--max-connections-per-peer": configuration.maxConnectionsPerPeer = Int(value) ?? 0
     case "--drain-timeout": break

@@ -82,6 +82,12 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Whether the connection read until the socket had nothing more (it waits for readiness).
+    var waitsForReadable: Bool { !mayRead }
+
+    /// Whether response bytes wait for room in the socket.
+    var hasPendingOutput: Bool { outputOffset < output.count }
+
     // MARK: - Reading
 
     private var canRead: Bool {
@@ -113,6 +119,7 @@ final class Connection: @unchecked Sendable {
             switch result {
             case .wouldBlock:
                 mayRead = false
+                loop.awaitReadable(self)
             case .done(0):
                 mayRead = false
                 perform(machine.peerClosed())
@@ -121,7 +128,10 @@ final class Connection: @unchecked Sendable {
             case .done(let n):
                 // A short read on a plain TCP socket means its receive queue is empty now
                 // (unless a FIN is pending: then the next read must see the EOF).
-                if tls == nil && n < space && !peerHungUp { mayRead = false }
+                if tls == nil && n < space && !peerHungUp {
+                    mayRead = false
+                    loop.awaitReadable(self)
+                }
                 if machine.state == .lingering { continue }  // drained and dropped
                 input.didWrite(n)
                 if machine.state == .streamingBody { _ = machine.bodyProgressed(now: loop.now) }
@@ -376,6 +386,7 @@ final class Connection: @unchecked Sendable {
             case .wouldBlock:
                 _ = machine.writeStalled(now: Deadline.now())
                 loop.schedule(machine.deadline)
+                loop.awaitWritable(self)
                 resumeStreamIfBelowHighWater()
                 return
             case .done(let n):

@@ -27,6 +27,9 @@ final class EventLoop: @unchecked Sendable {
     private var running = true
     /// The time at the top of the current iteration.
     private(set) var now = Deadline.now()
+    /// Set when Dispatch, not this loop's epoll thread, reports readiness (the benchmark's
+    /// comparison; see `ServerConfiguration.readiness`).
+    private var dispatch: DispatchReadiness?
 
     init(index: Int, core: ServerCore) throws(SocketError) {
         self.index = index
@@ -34,12 +37,19 @@ final class EventLoop: @unchecked Sendable {
         epoll = try Epoll()
         wakeFD = Int32(try Syscall.value("eventfd") { Int(clinux_eventfd()) })
         try epoll.add(wakeFD, interest: [.readable, .edgeTriggered], token: UInt64(wakeFD))
+        if core.configuration.readiness == .dispatch {
+            dispatch = DispatchReadiness(label: "http-loop-\(index)") { [unowned self] in
+                self.now = Deadline.now()
+                self.fireTimers()
+            }
+        }
     }
 
     deinit { close(wakeFD) }
 
     /// Starts the loop's thread.
     func start() {
+        if dispatch != nil { return }  // its queue runs the loop
         let thread = Thread { [self] in
             self.run()
             self.stopped.signal()
@@ -54,6 +64,13 @@ final class EventLoop: @unchecked Sendable {
 
     /// Runs `task` on the loop's thread soon. Safe from any thread.
     func execute(_ task: @escaping @Sendable () -> Void) {
+        if let dispatch {
+            dispatch.queue.async { [self] in
+                self.now = Deadline.now()
+                task()
+            }
+            return
+        }
         tasks.withLock { $0.append(task) }
         if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
@@ -69,13 +86,20 @@ final class EventLoop: @unchecked Sendable {
         if !core.configuration.probePaths.isEmpty && core.configuration.reservedConnections > 0 {
             reserve = ReservePool(capacity: core.configuration.reservedConnections)
         }
+        if let dispatch {
+            try dispatch.watchListener(socket.fd) { [unowned self] in
+                self.now = Deadline.now()
+                self.acceptConnections()
+            }
+            return
+        }
         try epoll.add(socket.fd, interest: [.readable, .edgeTriggered], token: UInt64(socket.fd))
     }
 
     /// Stops accepting and closes the listening socket.
     func closeListener() {
         guard let listener else { return }
-        epoll.remove(listener.fd)
+        if let dispatch { dispatch.unwatchListener() } else { epoll.remove(listener.fd) }
         listener.close()
         self.listener = nil
         reserve?.closeSpares()
@@ -103,8 +127,12 @@ final class EventLoop: @unchecked Sendable {
         core.activeConnections.wrappingAdd(1, ordering: .relaxed)
         if reserveReason != nil { reserve?.add(connection) }
         do {
-            try epoll.add(socket.fd, interest: [.readable, .writable, .readHangUp, .edgeTriggered],
-                          token: UInt64(socket.fd))
+            if let dispatch {
+                try dispatch.watch(connection, loop: self)
+            } else {
+                try epoll.add(socket.fd, interest: [.readable, .writable, .readHangUp, .edgeTriggered],
+                              token: UInt64(socket.fd))
+            }
         } catch {
             connection.close()
             return
@@ -118,6 +146,7 @@ final class EventLoop: @unchecked Sendable {
         if fd < connections.count, connections[fd] === connection {
             connections[fd] = nil
             connectionCount -= 1
+            dispatch?.unwatch(connection)
             if connection.reserveReason == nil {
                 core.limits.release(host: connection.peer?.host)
             } else {
@@ -133,6 +162,26 @@ final class EventLoop: @unchecked Sendable {
         guard let deadline else { return }
         if let next = nextTimer, next <= deadline { return }
         nextTimer = deadline
+        dispatch?.arm(deadline)
+    }
+
+    /// The connection read until the socket was empty (Dispatch: resume its read source).
+    @inline(__always)
+    func awaitReadable(_ connection: Connection) {
+        dispatch?.awaitReadable(connection)
+    }
+
+    /// A send to the connection would block (Dispatch: resume its write source; epoll reports
+    /// writability by edge anyway).
+    @inline(__always)
+    func awaitWritable(_ connection: Connection) {
+        dispatch?.awaitWritable(connection)
+    }
+
+    /// A Dispatch source's event for `connection`, on the loop's queue.
+    func dispatchedEvent(_ events: Epoll.Events, for connection: Connection) {
+        now = Deadline.now()
+        connection.handle(events: events)
     }
 
     /// Asks every connection to finish gracefully (idle ones close now).
@@ -146,6 +195,10 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         for case let connection? in connections { connection.close() }
         running = false
+        if let dispatch {  // no thread to leave its loop
+            dispatch.stop()
+            stopped.signal()
+        }
     }
 
     private func run() {
@@ -190,7 +243,13 @@ final class EventLoop: @unchecked Sendable {
     private func fireTimers() {
         nextTimer = nil
         if let paused = acceptPausedUntil {
-            if paused <= now { acceptPausedUntil = nil; acceptConnections() } else { schedule(paused) }
+            if paused <= now {
+                acceptPausedUntil = nil
+                dispatch?.resumeListener()
+                acceptConnections()
+            } else {
+                schedule(paused)
+            }
         }
         for case let connection? in connections {
             connection.timerFired(now: now)
@@ -248,6 +307,7 @@ final class EventLoop: @unchecked Sendable {
     /// Stops accepting for 100 ms: the listener stays readable, so retrying at once would spin.
     private func pauseAccepting() {
         acceptPausedUntil = now.adding(.milliseconds(100))
+        dispatch?.pauseListener()  // level-triggered: it would fire until accepting resumes
         schedule(acceptPausedUntil)
     }
 

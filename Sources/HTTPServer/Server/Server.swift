@@ -45,6 +45,9 @@ public final class Server: Sendable {
         // OpenSSL writes with write(2), which raises SIGPIPE on a closed peer; plain sockets
         // use MSG_NOSIGNAL. Ignoring SIGPIPE process-wide is what every server does.
         signal(SIGPIPE, SIG_IGN)
+        if core.configuration.readiness == .dispatch && core.configuration.tls != nil {
+            throw SocketError(call: "Server.start", errno: EINVAL, message: "the Dispatch readiness driver serves plain HTTP only")
+        }
         if let tls = core.configuration.tls { core.tls = try TLSContext(tls) }
         let (listener, address) = try Socket.listen(host: core.configuration.host, port: core.configuration.port,
                                                     backlog: core.configuration.backlog)

@@ -64,6 +64,9 @@ public struct ServerConfiguration: Sendable {
     public var tls: TLSConfiguration?
     /// Threads that own sockets (read, parse, write). Handlers run elsewhere.
     public var eventLoopCount = 1
+    /// What reports socket readiness to the event loops. The server is built on `.epoll`;
+    /// `.dispatch` is kept for the benchmark that measures the two (BENCHMARKS.md).
+    public var readiness = Readiness.epoll
     /// Threads that run handlers (a handler blocked in synchronous work holds one of them).
     public var handlerThreadCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     /// Sets `X-Request-Id` on every response (router refusals included) to the request's id,
@@ -72,6 +75,15 @@ public struct ServerConfiguration: Sendable {
     public var echoesRequestID = true
     /// Called after each response, off the socket threads' hot path; keep it quick.
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+
+    /// What reports socket readiness to the event loops.
+    public enum Readiness: String, Sendable, CaseIterable {
+        /// Each loop's own thread waits in epoll, edge-triggered (the server's choice).
+        case epoll
+        /// Read and write `DispatchSource`s per connection on one serial queue per loop, as
+        /// Foundation-era servers do; plain HTTP only. For the comparison benchmark.
+        case dispatch
+    }
 
     /// The defaults: 127.0.0.1:8080, nginx-like limits and timeouts, plain HTTP.
     public init(host: String = "127.0.0.1", port: Int = 8080) {
