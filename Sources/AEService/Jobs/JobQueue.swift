@@ -200,13 +200,6 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Whether a queued or running job reads the dataset `matches` accepts (a file in use).
-    public func isUsed(where matches: (DatasetSpec) -> Bool) -> Bool {
-        state.withLock { state in
-            state.jobs.values.contains { !$0.state.isFinal && matches($0.request.dataset) }
-        }
-    }
-
     /// Cancels a queued or running job (a running one stops at its next batch).
     public func cancel(_ id: String) throws(JobError) -> TrainingJob {
         let result: Result<(TrainingJob, pid_t?), JobError> = state.withLock { state in
