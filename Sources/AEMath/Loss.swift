@@ -47,27 +47,44 @@ public enum Loss: String, Sendable, Codable, CaseIterable {
         return (total / Double(n), gradient)
     }
 
-    /// The per-row mean squared error between `prediction` and `target`.
+    /// Each row's loss (the mean over its features, accumulated in Double), as `evaluate`
+    /// computes it for a whole batch: per-vector scores of the training objective.
+    @_specialize(exported: true, where S == Float)
+    public func rowValues<S: BLASScalar>(prediction: Matrix<S>, target: Matrix<S>) -> [Double] {
+        precondition(prediction.rows == target.rows && prediction.columns == target.columns,
+                     "loss: prediction and target shapes differ")
+        let width = prediction.columns
+        guard width > 0 else { return [Double](repeating: 0, count: prediction.rows) }
+        return prediction.storage.withUnsafeBufferPointer { y in
+            target.storage.withUnsafeBufferPointer { t in
+                (0..<prediction.rows).map { r in
+                    var total = 0.0
+                    let row = (r * width)..<((r + 1) * width)
+                    switch self {
+                    case .mse:
+                        for i in row {
+                            let d = Double(y[i] - t[i])
+                            total += d * d
+                        }
+                    case .bce:
+                        for i in row {
+                            total -= Double(t[i]) * clampedLog(Double(y[i]))
+                                + Double(1 - t[i]) * clampedLog(Double(1 - y[i]))
+                        }
+                    }
+                    return total / Double(width)
+                }
+            }
+        }
+    }
+
+    /// The per-row mean squared error between `prediction` and `target` (the `/reconstruct`
+    /// error and the `mse` anomaly score).
     @_specialize(exported: true, where S == Float)
     public static func rowMeanSquaredErrors<S: BLASScalar>(
         prediction: Matrix<S>, target: Matrix<S>
     ) -> [S] {
-        precondition(prediction.rows == target.rows && prediction.columns == target.columns,
-                     "rowMeanSquaredErrors: shapes differ")
-        let width = prediction.columns
-        guard width > 0 else { return [S](repeating: 0, count: prediction.rows) }
-        return prediction.storage.withUnsafeBufferPointer { y in
-            target.storage.withUnsafeBufferPointer { t in
-                (0..<prediction.rows).map { r in
-                    var sum = 0.0
-                    for i in (r * width)..<((r + 1) * width) {
-                        let d = Double(y[i] - t[i])
-                        sum += d * d
-                    }
-                    return S(sum / Double(width))
-                }
-            }
-        }
+        Loss.mse.rowValues(prediction: prediction, target: target).map { S($0) }
     }
 }
 
@@ -103,5 +120,22 @@ public enum KLDivergence {
             dLogVariance.storage[i] = (variance - 1) / 2 * scale
         }
         return (total / Double(mean.rows), dMean, dLogVariance)
+    }
+
+    /// Each row's KL divergence (summed over latent dimensions, not averaged), the same terms
+    /// as `evaluate`: the per-vector KL of a variational model's code.
+    @_specialize(exported: true, where S == Float)
+    public static func rowValues<S: BLASScalar>(mean: Matrix<S>, logVariance: Matrix<S>) -> [Double] {
+        precondition(mean.rows == logVariance.rows && mean.columns == logVariance.columns,
+                     "KL: mean and log-variance shapes differ")
+        let width = mean.columns
+        return (0..<mean.rows).map { r in
+            var total = 0.0
+            for i in (r * width)..<((r + 1) * width) {
+                let mu = mean.storage[i], lv = logVariance.storage[i]
+                total += -0.5 * Double(1 + lv - mu * mu - S.exponential(lv))
+            }
+            return total
+        }
     }
 }

@@ -43,6 +43,7 @@ extension DecodingError {
         case "kind": return Architecture.Kind.allCases.map(\.rawValue).joined(separator: ", ")
         case "optimizer": return OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
         case "loss": return Loss.allCases.map(\.rawValue).joined(separator: ", ")
+        case "score": return ScoreKind.allCases.map(\.rawValue).joined(separator: ", ")
         default: return nil
         }
     }

@@ -56,8 +56,9 @@ public struct Trainer: Sendable {
             throw TrainingError.invalidData(
                 "the dataset has \(data.columns) values per sample; the model expects input_dim \(architecture.inputDimension)")
         }
-        let validationCount = Int((Double(data.rows) * options.validationSplit).rounded())
-        guard data.rows - validationCount >= 1 else {
+        let (trainRows, validationRows) = Self.split(rows: data.rows, validationSplit: options.validationSplit,
+                                                     seed: options.seed)
+        guard !trainRows.isEmpty else {
             throw TrainingError.invalidData(
                 "the dataset has \(data.rows) samples; at least one must remain for training after validation_split \(options.validationSplit)")
         }
@@ -65,14 +66,23 @@ public struct Trainer: Sendable {
             throw TrainingError.invalidData(
                 "the dataset has a non-finite value at sample \(i / data.columns), feature \(i % data.columns)")
         }
-        var splitGenerator = RandomGenerator(seed: options.seed ^ TrainingState.splitStream)
-        var order = Array(0..<data.rows)
-        if validationCount > 0 { splitGenerator.shuffle(&order) }
         self.options = options
         self.state = state
         self.data = data
-        trainRows = Array(order[..<(data.rows - validationCount)])
-        validationRows = Array(order[(data.rows - validationCount)...])
+        self.trainRows = trainRows
+        self.validationRows = validationRows
+    }
+
+    /// The training and validation rows of a dataset of `rows` samples: a seeded shuffle, the
+    /// last round(rows·validationSplit) rows held out (no shuffle when nothing is held out).
+    /// `aeserve calibrate` uses it to find a training run's validation split again.
+    public static func split(rows: Int, validationSplit: Double, seed: UInt64) -> (training: [Int], validation: [Int]) {
+        precondition(validationSplit >= 0 && validationSplit < 1, "validation split \(validationSplit) is outside [0, 1)")
+        let validationCount = Int((Double(rows) * validationSplit).rounded())
+        var splitGenerator = RandomGenerator(seed: seed ^ TrainingState.splitStream)
+        var order = Array(0..<rows)
+        if validationCount > 0 { splitGenerator.shuffle(&order) }
+        return (Array(order[..<(rows - validationCount)]), Array(order[(rows - validationCount)...]))
     }
 
     /// Samples in the training split.
