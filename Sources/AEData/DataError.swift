@@ -27,6 +27,8 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
         case notFound
         /// The file system refused to give the bytes.
         case unreadable
+        /// Class labels that are not integers, do not match their dataset, or lack a class asked for.
+        case labels
     }
 
     /// Where in the source the problem sits.

@@ -12,6 +12,17 @@ public enum DatasetLoader {
     /// samples; `hasHeader` is for CSV (nil auto-detects); `maxBytes` bounds file and gunzipped size.
     public static func load(contentsOf url: URL, format: DatasetFormat? = nil, limit: Int? = nil,
                             hasHeader: Bool? = nil, maxBytes: Int = defaultMaxBytes) throws -> Dataset {
+        let (bytes, readerSource, resolved) = try self.bytes(contentsOf: url, format: format, maxBytes: maxBytes)
+        return try read(bytes, format: resolved, source: readerSource, limit: limit, hasHeader: hasHeader)
+            .renamed(url.lastPathComponent)
+    }
+
+    /// The bytes of the file at `url`, gunzipped when they are gzip, with the name a reader
+    /// should report offsets under (offsets are into the inflated stream: say so) and the
+    /// format given or implied by the name. Datasets and label files both come through here.
+    static func bytes(contentsOf url: URL, format: DatasetFormat?, maxBytes: Int)
+        throws -> (bytes: [UInt8], readerSource: String, format: DatasetFormat)
+    {
         let source = url.lastPathComponent
         let data: Data
         do {
@@ -29,10 +40,9 @@ public enum DatasetLoader {
         }
         let resolved = try resolveFormat(format, source: source)
         if Gzip.isGzip(data) {
-            let bytes = try Gzip.decompress(data, limit: maxBytes, source: source)
-            return try read(bytes, format: resolved, source: source, limit: limit, hasHeader: hasHeader, gunzipped: true)
+            return (try Gzip.decompress(data, limit: maxBytes, source: source), "\(source) (gunzipped)", resolved)
         }
-        return try read([UInt8](data), format: resolved, source: source, limit: limit, hasHeader: hasHeader, gunzipped: false)
+        return ([UInt8](data), source, resolved)
     }
 
     /// Loads a dataset from bytes (a request body, a file already read); `source` names it in
@@ -40,11 +50,12 @@ public enum DatasetLoader {
     public static func load(bytes: [UInt8], source: String, format: DatasetFormat? = nil, limit: Int? = nil,
                             hasHeader: Bool? = nil, maxBytes: Int = defaultMaxBytes) throws -> Dataset {
         let resolved = try resolveFormat(format, source: source)
-        if Gzip.isGzip(bytes) {
-            let inflated = try Gzip.decompress(bytes, limit: maxBytes, source: source)
-            return try read(inflated, format: resolved, source: source, limit: limit, hasHeader: hasHeader, gunzipped: true)
+        guard Gzip.isGzip(bytes) else {
+            return try read(bytes, format: resolved, source: source, limit: limit, hasHeader: hasHeader)
         }
-        return try read(bytes, format: resolved, source: source, limit: limit, hasHeader: hasHeader, gunzipped: false)
+        let inflated = try Gzip.decompress(bytes, limit: maxBytes, source: source)
+        return try read(inflated, format: resolved, source: "\(source) (gunzipped)", limit: limit, hasHeader: hasHeader)
+            .renamed(source)
     }
 
     private static func resolveFormat(_ format: DatasetFormat?, source: String) throws -> DatasetFormat {
@@ -57,15 +68,12 @@ public enum DatasetLoader {
     }
 
     private static func read(_ bytes: [UInt8], format: DatasetFormat, source: String, limit: Int?,
-                             hasHeader: Bool?, gunzipped: Bool) throws -> Dataset {
-        // Offsets a reader reports are into the inflated stream; say so in the name it sees.
-        let readerSource = gunzipped ? "\(source) (gunzipped)" : source
-        let dataset: Dataset = switch format {
-        case .idx: try IDXReader.read(bytes, source: readerSource, limit: limit)
-        case .npy: try NPYReader.read(bytes, source: readerSource, limit: limit)
-        case .csv: try CSVReader.read(bytes, source: readerSource, hasHeader: hasHeader, limit: limit)
-        case .json: try JSONReader.read(bytes, source: readerSource, limit: limit)
+                             hasHeader: Bool?) throws -> Dataset {
+        switch format {
+        case .idx: try IDXReader.read(bytes, source: source, limit: limit)
+        case .npy: try NPYReader.read(bytes, source: source, limit: limit)
+        case .csv: try CSVReader.read(bytes, source: source, hasHeader: hasHeader, limit: limit)
+        case .json: try JSONReader.read(bytes, source: source, limit: limit)
         }
-        return gunzipped ? dataset.renamed(source) : dataset
     }
 }
