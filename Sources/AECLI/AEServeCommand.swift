@@ -14,7 +14,7 @@ public struct AEServeCommand: ParsableCommand {
         discussion: "Models live in <models>/<name>/<version>/model.safetensors; see 'aeserve <command> --help'.",
         version: Service.version,
         subcommands: [ServeCommand.self, TrainCommand.self, InspectCommand.self, EncodeCommand.self, ReconstructCommand.self,
-                      BenchCommand.self, TrainWorkerCommand.self])
+                      CalibrateCommand.self, ScoreCommand.self, BenchCommand.self, TrainWorkerCommand.self])
 
     public init() {}
 
@@ -68,3 +68,4 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension DatasetFormat: ExpressibleByArgument {}
 extension DatasetWriter.Format: ExpressibleByArgument {}
+extension ScoreKind: ExpressibleByArgument {}

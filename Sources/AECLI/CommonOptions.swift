@@ -81,3 +81,46 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Labels for the samples of a dataset, to keep some classes (one-class training) or to
+/// tell normal samples from anomalies (evaluation).
+struct LabelOptions: ParsableArguments {
+    @Option(help: "Class labels, one per sample: IDX labels, NPY integers or a CSV column, optionally gzip-compressed.")
+    var labels: String?
+
+    @Option(help: "The CSV column of the labels when the file has several: a 0-based number or a header name.")
+    var labelColumn: String?
+
+    func validate() throws {
+        if labelColumn != nil && labels == nil { throw ValidationError("--label-column needs --labels") }
+    }
+
+    /// The labels, or nil when none were given.
+    func load() throws -> Labels? {
+        guard let labels else { return nil }
+        let column = labelColumn.map { text in Int(text).map(LabelColumn.index) ?? .name(text) }
+        return try LabelReader.load(contentsOf: URL(fileURLWithPath: labels), column: column)
+    }
+
+    /// The dataset at `path`, cut to the samples whose label is in `classes` (when given),
+    /// then to its first `limit` samples.
+    func load(dataset path: String, format: DatasetFormat?, limit: Int?, classes: [Int]?) throws -> Dataset {
+        let data = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: path), format: format,
+                                          limit: classes == nil ? limit : nil)
+        guard let classes else { return data }
+        guard let labels = try load() else { throw CLIError("classes need --labels (one label per sample)") }
+        let selected = try data.selecting(classes: classes, labels: labels)
+        return limit.map { selected.prefix($0) } ?? selected
+    }
+}
+
+/// A comma-separated list of class labels, such as `3` or `0,2,6`.
+struct ClassList: ExpressibleByArgument, Sendable {
+    var classes: [Int]
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && abs($0!) <= Labels.maximumMagnitude }) else { return nil }
+        classes = parts.map { $0! }
+    }
+}

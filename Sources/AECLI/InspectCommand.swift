@@ -4,11 +4,11 @@ import AEModel
 import ArgumentParser
 import Foundation
 
-/// Shows a checkpoint's architecture, shapes, parameter count, sha256 and training facts.
+/// Shows a checkpoint's architecture, shapes, parameter count, sha256, training facts and calibration.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a checkpoint's architecture, tensor shapes, parameter count, sha256 and training facts.",
+        abstract: "Show a checkpoint's architecture, tensor shapes, parameter count, sha256, training facts and calibration.",
         discussion: "Example: aeserve inspect models/fashion-mnist")
 
     @Argument(help: "Model folder (its highest version), version folder, or .safetensors file.")
@@ -30,6 +30,7 @@ struct InspectCommand: ParsableCommand {
              activation: layer.activation.rawValue)
         }
         let facts = loaded.metadata.dictionary.filter { $0.key != "architecture" && $0.key != "format" }
+        let calibration = try CalibrationFile.load(contentsOf: CalibrationFile.url(besideCheckpoint: url))
         if json {
             var object: [String: Any] = [
                 "path": url.path, "sha256": loaded.sha256, "bytes": loaded.byteCount,
@@ -39,6 +40,7 @@ struct InspectCommand: ParsableCommand {
                 "training": facts,
             ]
             object["architecture"] = try JSONSerialization.jsonObject(with: Data(a.jsonText().utf8))
+            object["calibration"] = try calibration.map { try JSONSerialization.jsonObject(with: Data(CalibrationFile.encode($0))) } ?? NSNull()
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -59,6 +61,12 @@ struct InspectCommand: ParsableCommand {
             for key in facts.keys.sorted() {
                 print("    \(key.padding(toLength: 17, withPad: " ", startingAt: 0)) \(facts[key]!)")
             }
+        }
+        if let calibration {
+            print("  calibration")
+            for line in CalibrationSummary.block(calibration) { print("  " + line) }
+        } else {
+            print("  calibration  none (aeserve calibrate \(path) --dataset …)")
         }
     }
 }

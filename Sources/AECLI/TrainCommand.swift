@@ -32,8 +32,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Dataset format when the file name does not tell: idx, npy, csv or json.")
     var format: DatasetFormat?
 
-    @Option(help: "Use only the first N training samples.")
+    @Option(help: "Use only the first N training samples (after --classes).")
     var limit: Int?
+
+    @OptionGroup(title: "One-class training")
+    var labels: LabelOptions
+
+    @Option(help: "Keep only the samples of these classes (comma-separated labels, e.g. 3 or 0,2); needs --labels.")
+    var classes: ClassList?
 
     @Option(help: "Test set for a final reconstruction MSE (same format rules as --dataset).")
     var testSet: String?
@@ -91,6 +97,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--base takes the architecture of the base model; drop --preset/--architecture")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        if (classes == nil) != (labels.labels == nil) {
+            throw ValidationError("--labels and --classes go together: the labels of each sample, the classes to keep")
+        }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         do { try options.validate() } catch { throw ValidationError(error.description) }
     }

@@ -45,6 +45,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
     case invalidMetadata(key: String, reason: String)
     /// A model name that cannot be a folder of the model store.
     case invalidModelName(name: String, reason: String)
+    /// A calibration file that is not JSON of the expected shape, or whose numbers disagree.
+    case invalidCalibration(file: String, reason: String)
     /// A file-system call failed (`operation` is what was attempted, `reason` the OS's words).
     case fileSystem(path: String, operation: String, reason: String)
     /// A model's activation file does not hold `{"version": n}` with n in range.
@@ -117,6 +119,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
         case let .invalidModelName(name, reason):
             return "invalid model name '\(name)': \(reason); use letters, digits, '-', '_' "
                 + "and '.', not starting with '.'"
+        case let .invalidCalibration(file, reason):
+            return "\(file): invalid calibration: \(reason); recalibrate the version (aeserve calibrate)"
         case let .fileSystem(path, operation, reason):
             return "\(path): cannot \(operation): \(reason)"
         case let .invalidActivation(file, reason):

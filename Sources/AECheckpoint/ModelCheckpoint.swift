@@ -14,6 +14,8 @@ public struct LoadedModel: Sendable {
     public var sha256: String
     /// Size of the file in bytes.
     public var byteCount: Int
+    /// The calibration stored beside the checkpoint, when the loader looked for one.
+    public var calibration: CalibrationSet?
 }
 
 /// Conversion between `Autoencoder<Float>` and safetensors checkpoints.

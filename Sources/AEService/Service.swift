@@ -171,6 +171,8 @@ public final class Service: Sendable {
             metrics.recordRequest(route: "unmatched", method: method, status: status.code, duration: duration)
         }
         addInferenceRoutes(to: &router)
+        addScoreRoutes(to: &router)
+        addCalibrationRoutes(to: &router)
         addModelRoutes(to: &router)
         addTrainingRoutes(to: &router)
         addDatasetRoutes(to: &router)

@@ -18,7 +18,9 @@ struct InferenceRequest: Sendable {
     var field: String
 
     /// Parses `body`; the batch form is `batchKey` (`vectors`), the one-row form `singleKey` (`vector`).
-    static func parse(_ body: [UInt8], batchKey: String, singleKey: String, limit: Int) throws(APIError) -> InferenceRequest {
+    /// A route with more fields names them in `extraKeys` and reads each with `extra`.
+    static func parse(_ body: [UInt8], batchKey: String, singleKey: String, limit: Int, extraKeys: [String] = [],
+                      extra: (String, inout JSONScanner) throws -> Void = { _, _ in }) throws(APIError) -> InferenceRequest {
         var model: String?, version: Int?, rows: FloatMatrix?, single = false, field = batchKey
         try scanJSON(body) { scanner in
             try scanner.beginObject()
@@ -37,8 +39,10 @@ struct InferenceRequest: Sendable {
                     rows = FloatMatrix(values: values, rowCount: 1, columnCount: values.count)
                     single = true
                     field = singleKey
+                case _ where extraKeys.contains(key):
+                    try extra(key, &scanner)
                 default:
-                    throw APIError.invalid("unknown_field", Self.unknownFieldMessage(key, known: ["model", "version", batchKey, singleKey]))
+                    throw APIError.invalid("unknown_field", Self.unknownFieldMessage(key, known: ["model", "version", batchKey, singleKey] + extraKeys))
                 }
             }
         }

@@ -17,11 +17,13 @@ struct ModelSummary: Encodable, Sendable {
     var sha256: String
     var architecture: Architecture
     var training: [String: TrainingFact]
+    /// The served version's calibration (calibration.json), when it has one.
+    var calibration: CalibrationSet?
     /// Only in GET /models/{name}: each version, loaded or on disk only.
     var versionDetails: [VersionDetail]?
 
     enum CodingKeys: String, CodingKey {
-        case name, version, versions, activated, kind, parameters, sha256, architecture, training
+        case name, version, versions, activated, kind, parameters, sha256, architecture, training, calibration
         case inputDimension = "input_dim", latentDimension = "latent_dim", versionDetails = "version_details"
     }
 
@@ -39,6 +41,7 @@ struct ModelSummary: Encodable, Sendable {
         sha256 = served.sha256
         self.architecture = architecture
         training = TrainingFact.facts(of: served.metadata)
+        calibration = served.calibration
     }
 
     /// The model `entry` of a registry snapshot, with its versions' details when `detailed`.
@@ -58,9 +61,10 @@ struct VersionDetail: Encodable, Sendable {
     var loadedAt: Date?
     var architecture: Architecture?
     var training: [String: TrainingFact]?
+    var calibration: CalibrationSet?
 
     enum CodingKeys: String, CodingKey {
-        case version, loaded, sha256, bytes, architecture, training
+        case version, loaded, sha256, bytes, architecture, training, calibration
         case loadedAt = "loaded_at"
     }
 
@@ -73,6 +77,7 @@ struct VersionDetail: Encodable, Sendable {
         loadedAt = served.loadedAt
         architecture = served.architecture
         training = TrainingFact.facts(of: served.metadata)
+        calibration = served.calibration
     }
 }
 

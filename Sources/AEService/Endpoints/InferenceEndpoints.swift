@@ -76,26 +76,21 @@ extension Service {
         }
     }
 
-    /// Parses a native inference body (`batchKey` or `singleKey`), checks that its rows are
-    /// `width` of the served architecture wide, and runs `operation` on them.
-    private func infer(_ operation: BatchOperation, _ request: HTTPRequest, batchKey: String, singleKey: String,
-                       width: (Architecture) -> Int) async throws
+    /// Parses a native inference body (`batchKey` or `singleKey`, and a route's `extraKeys`
+    /// read by `extra`), checks that its rows are `width` of the served architecture wide, and
+    /// runs `operation` on them. Every native inference route (and /score) goes through here.
+    func infer(_ operation: BatchOperation, _ request: HTTPRequest, batchKey: String, singleKey: String,
+               width: (Architecture) -> Int, extraKeys: [String] = [],
+               extra: (String, inout JSONScanner) throws -> Void = { _, _ in }) async throws
         -> (body: InferenceRequest, served: ServedModel, result: BatchOutput)
-    {
-        let (body, served) = try parse(request, batchKey: batchKey, singleKey: singleKey)
-        try checkWidth(body, expected: width(served.architecture), served: served)
-        return (body, served, await batcher.run(operation, served, matrix(body.rows), busy: isBusy(request),
-                                                company: request.othersInFlight))
-    }
-
-    /// The body and the model version it asks for.
-    private func parse(_ request: HTTPRequest, batchKey: String, singleKey: String) throws(APIError)
-        -> (InferenceRequest, ServedModel)
     {
         try requireJSON(request)
         let body = try InferenceRequest.parse(request.body, batchKey: batchKey, singleKey: singleKey,
-                                              limit: configuration.limits.batchVectors)
-        return (body, try lookup(body.model, body.version))
+                                              limit: configuration.limits.batchVectors, extraKeys: extraKeys, extra: extra)
+        let served = try lookup(body.model, body.version)
+        try checkWidth(body, expected: width(served.architecture), served: served)
+        return (body, served, await batcher.run(operation, served, matrix(body.rows), busy: isBusy(request),
+                                                company: request.othersInFlight))
     }
 
     /// The served model `name` (default: the configured one), or the given version.
@@ -117,7 +112,7 @@ extension Service {
         }
     }
 
-    private func matrix(_ rows: FloatMatrix) -> Matrix<Float> {
+    func matrix(_ rows: FloatMatrix) -> Matrix<Float> {
         Matrix(rows: rows.rowCount, columns: rows.columnCount, values: rows.values)
     }
 

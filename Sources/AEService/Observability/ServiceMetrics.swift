@@ -1,5 +1,6 @@
 // Prometheus metrics through swift-metrics with a per-service factory (no global bootstrap,
 // so several services can live in one process, as in tests).
+import AEModel
 import CoreMetrics
 import Foundation
 import Metrics
@@ -22,6 +23,11 @@ public final class ServiceMetrics: Sendable {
         ]
         // Rows per merged product of dynamic batching: powers of two up to the largest max_batch.
         factory.valueHistogramBuckets["aeserve_inference_batch_rows"] = (0...16).map { Double(1 << $0) }
+        // Anomaly scores: 1, 2.5, 5 per decade from 1e-5 to 1e3 (MSE of [0, 1] data sits near
+        // 1e-3 to 1e-1; ELBO scores reach further).
+        factory.valueHistogramBuckets["aeserve_anomaly_score"] = (-5...3).flatMap { decade in
+            [1, 2.5, 5].map { $0 * pow(10, Double(decade)) }
+        }
         self.factory = factory
     }
 
@@ -39,6 +45,25 @@ public final class ServiceMetrics: Sendable {
     private let requestMetrics = HandleCache<RequestKey, (CoreMetrics.Counter, CoreMetrics.Timer)>()
     private let vectorCounters = HandleCache<String, CoreMetrics.Counter>()
     private let batchRows = HandleCache<String, CoreMetrics.Recorder>()
+    private let scoreMetrics = HandleCache<ScoreKey, (CoreMetrics.Recorder, CoreMetrics.Counter)>()
+
+    /// The score metrics of one model version and score kind.
+    private struct ScoreKey: Hashable {
+        var model: String, version: Int, kind: String
+    }
+
+    /// Records each score in the score histogram and counts the anomalies among them, by model,
+    /// version and score kind, so an alert can watch the anomaly rate:
+    /// rate(aeserve_anomalies_total[5m]) / rate(aeserve_anomaly_score_count[5m]).
+    func scored(_ scores: [Float], anomalies: Int, model: String, version: Int, kind: ScoreKind) {
+        let (histogram, counter) = scoreMetrics.handle(for: ScoreKey(model: model, version: version, kind: kind.rawValue)) {
+            let dimensions = [("model", model), ("version", String(version)), ("score", kind.rawValue)]
+            return (Recorder(label: "aeserve_anomaly_score", dimensions: dimensions, factory: factory),
+                    Counter(label: "aeserve_anomalies_total", dimensions: dimensions, factory: factory))
+        }
+        for score in scores { histogram.record(Double(score)) }
+        counter.increment(by: anomalies)
+    }
 
     /// Counts a request and records its latency, both labelled by route pattern (not raw path),
     /// method and status, so the latency of errors is told apart from that of answers.

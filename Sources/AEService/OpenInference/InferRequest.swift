@@ -39,6 +39,10 @@ struct OIPInferRequest: Sendable, Equatable {
     var outputs: [OIPRequestedOutput]?
     /// `parameters.binary_data_output`: the default for outputs that do not say.
     var binaryDataOutput: Bool
+    /// `parameters.anomaly_threshold` / `anomaly_quantile`: what `is_anomaly` compares with
+    /// (default: the calibration's 0.99 quantile).
+    var anomalyThreshold: Double? = nil
+    var anomalyQuantile: Double? = nil
 
     /// The header of Triton's binary tensor data extension.
     static let headerLengthField = "Inference-Header-Content-Length"
@@ -124,7 +128,8 @@ struct OIPInferRequest: Sendable, Equatable {
             }
             inputs.append(OIPInputTensor(name: input.name, shape: input.shape, values: values))
         }
-        return OIPInferRequest(id: header.id, inputs: inputs, outputs: header.outputs, binaryDataOutput: header.binaryDataOutput)
+        return OIPInferRequest(id: header.id, inputs: inputs, outputs: header.outputs, binaryDataOutput: header.binaryDataOutput,
+                               anomalyThreshold: header.anomalyThreshold, anomalyQuantile: header.anomalyQuantile)
     }
 
     /// The JSON header's length: the whole body without the header field.
@@ -195,6 +200,8 @@ private struct Header {
     var inputs: [Input] = []
     var outputs: [OIPRequestedOutput]?
     var binaryDataOutput = false
+    var anomalyThreshold: Double?
+    var anomalyQuantile: Double?
 
     /// Reads the header; unknown members (`sequence_id`, `priority`, …) are skipped, as the
     /// protocol lets clients send parameters a server does not use.
@@ -209,8 +216,12 @@ private struct Header {
                 case "id": header.id = try scanner.readString()
                 case "parameters":
                     try readParameters(&scanner) { key, scanner throws(JSONError) in
-                        guard key == "binary_data_output" else { return false }
-                        header.binaryDataOutput = try scanner.readBoolean()
+                        switch key {
+                        case "binary_data_output": header.binaryDataOutput = try scanner.readBoolean()
+                        case "anomaly_threshold": header.anomalyThreshold = try scanner.readDouble()
+                        case "anomaly_quantile": header.anomalyQuantile = try scanner.readDouble()
+                        default: return false
+                        }
                         return true
                     }
                 case "inputs":

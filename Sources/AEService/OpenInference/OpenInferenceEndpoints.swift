@@ -7,10 +7,12 @@ import AEMath
 import Foundation
 import HTTPServer
 
-/// The name, datatype (always FP32) and shape (-1 for the batch) of a published tensor.
+/// The name, datatype and shape (-1 for the batch) of a published tensor.
 struct OIPTensorSpec: Sendable, Equatable {
     var name: String
     var shape: [Int]
+    /// FP32 for every tensor but `is_anomaly` (BOOL).
+    var datatype = "FP32"
 }
 
 /// A registry model version as OIP publishes it: the encoder-side model or the decoder.
@@ -35,7 +37,10 @@ struct OIPModel: Sendable {
         if isDecoder { return [reconstruction] }
         var specs = [OIPTensorSpec(name: "latent", shape: [-1, a.latentDimension])]
         if served.model.isVariational { specs.append(OIPTensorSpec(name: "log_variance", shape: [-1, a.latentDimension])) }
-        specs += [reconstruction, OIPTensorSpec(name: "reconstruction_error", shape: [-1])]
+        specs += [reconstruction, OIPTensorSpec(name: "reconstruction_error", shape: [-1]),
+                  OIPTensorSpec(name: "anomaly_score", shape: [-1])]
+        // Flags need a threshold, which only a calibrated version has.
+        if served.calibration?[.mse] != nil { specs.append(OIPTensorSpec(name: "is_anomaly", shape: [-1], datatype: "BOOL")) }
         return specs
     }
 }
@@ -140,7 +145,7 @@ extension Service {
                 if i > 0 { body.append(UInt8(ascii: ",")) }
                 body += Array(#"{"name":"#.utf8)
                 appendJSON(spec.name, to: &body)
-                body += Array(#","datatype":"FP32","shape":[\#(spec.shape.map(String.init).joined(separator: ","))]}"#.utf8)
+                body += Array(#","datatype":"\#(spec.datatype)","shape":[\#(spec.shape.map(String.init).joined(separator: ","))]}"#.utf8)
             }
             body.append(UInt8(ascii: "]"))
         }
@@ -169,16 +174,32 @@ extension Service {
         let available = model.outputs.map(\.name)
         let asked = parsed.outputs ?? available.map { OIPRequestedOutput(name: $0, binaryData: nil) }
         for output in asked where !available.contains(output.name) {
-            throw .invalid("\(at) has no output '\(clipped(output.name))' (outputs: \(available.joined(separator: ", ")))")
+            let hint = output.name == "is_anomaly" && !model.isDecoder
+                ? "; it needs a calibrated version: POST /models/\(model.served.name)/versions/\(model.served.version)/calibrate" : ""
+            throw .invalid("\(at) has no output '\(clipped(output.name))' (outputs: \(available.joined(separator: ", ")))\(hint)")
         }
 
         let names = Set(asked.map(\.name))
         let operation: BatchOperation = model.isDecoder ? .decode
-            : names.isDisjoint(with: ["reconstruction", "reconstruction_error"]) ? .encode : .reconstruct
+            : names.isDisjoint(with: ["reconstruction", "reconstruction_error", "anomaly_score", "is_anomaly"]) ? .encode : .reconstruct
+        var threshold: AppliedThreshold?
+        if names.contains("is_anomaly") {
+            let requested: ScoreRequest.Threshold? = parsed.anomalyThreshold.map { .value($0) } ?? parsed.anomalyQuantile.map { .quantile($0) }
+            do {
+                threshold = try self.threshold(requested, kind: .mse, served: model.served)
+            } catch {
+                throw .invalid("parameters.anomaly_quantile: \(error.message)")
+            }
+        }
         let rows = input.shape[0]
         let result = await batcher.run(operation, model.served, Matrix(rows: rows, columns: width, values: input.values),
                                        busy: isBusy(request), company: request.othersInFlight)
         metrics.vectorsServed(rows, operation: operation.rawValue)
+        let flags = threshold.map { t in result.errors.map { Double($0) > t.value } }
+        if names.contains("anomaly_score") || flags != nil, result.errors.allSatisfy(\.isFinite) {
+            metrics.scored(result.errors, anomalies: flags?.filter { $0 }.count ?? 0, model: model.served.name,
+                           version: model.served.version, kind: .mse)
+        }
 
         var outputs: [OIPOutputTensor] = []
         for output in asked {
@@ -188,7 +209,10 @@ extension Service {
             case "latent": values = result.latent
             case "log_variance": values = result.logVariance
             case "reconstruction": values = result.reconstruction
-            default:
+            case "is_anomaly":
+                outputs.append(OIPOutputTensor(name: output.name, shape: [rows], booleans: flags ?? [], binary: binary))
+                continue
+            default:  // reconstruction_error and anomaly_score: the per-vector MSE
                 outputs.append(OIPOutputTensor(name: output.name, shape: [rows], values: result.errors, binary: binary))
                 continue
             }

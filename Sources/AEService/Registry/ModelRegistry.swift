@@ -320,6 +320,29 @@ public final class ModelRegistry: Sendable {
         return served
     }
 
+    /// Replaces the calibration of `version` of `name` (written by the source first, with no
+    /// lock held) and serves it from now on; the checkpoint is not touched.
+    @discardableResult
+    public func recalibrate(name: String, version: Int, calibration: CalibrationSet) throws -> ServedModel {
+        var served = try model(named: name, version: version)
+        try source.storeCalibration(calibration, name: name, version: version)
+        served.calibration = calibration
+        let fingerprint = try? source.fingerprint(name: name, version: version)
+        maintenance.withLock {
+            state.withLock { state in
+                // Unless the version was removed or rewritten meanwhile: a poll that reloaded
+                // it read this calibration too.
+                guard state.entries[name]?.versions[version]?.model?.sha256 == served.sha256 else { return }
+                state.entries[name]?.versions[version]?.model = served
+                state.entries[name]?.versions[version]?.fingerprint = fingerprint
+                state.entries[name]?.versions[version]?.loadedFingerprint = fingerprint
+                state.entries[name]?.updateServed()
+            }
+        }
+        emit([.loaded(name: name, version: version)])
+        return served
+    }
+
     /// Removes what interrupted writes left in the source (see `ModelSource.removeLeftovers`).
     @discardableResult
     public func removeLeftovers() -> [String] {
@@ -569,6 +592,6 @@ extension ServedModel {
     /// Version `version` of `name` as loaded from its checkpoint, now.
     init(name: String, version: Int, loaded: LoadedModel) {
         self.init(name: name, version: version, model: loaded.model, metadata: loaded.metadata,
-                  sha256: loaded.sha256, byteCount: loaded.byteCount, loadedAt: Date())
+                  sha256: loaded.sha256, byteCount: loaded.byteCount, loadedAt: Date(), calibration: loaded.calibration)
     }
 }

@@ -28,6 +28,15 @@ public protocol ModelSource: Sendable {
     func storeActivation(name: String, version: Int) throws
     /// Removes what interrupted writes left behind; returns their paths.
     func removeLeftovers() -> [String]
+    /// Replaces the calibration of an existing version; its checkpoint is left as it is.
+    func storeCalibration(_ calibration: CalibrationSet, name: String, version: Int) throws
+}
+
+extension ModelSource {
+    /// A source that keeps no calibrations refuses to store one.
+    public func storeCalibration(_ calibration: CalibrationSet, name: String, version: Int) throws {
+        throw CheckpointError.fileSystem(path: location, operation: "store a calibration", reason: "this model source keeps no calibrations")
+    }
 }
 
 /// A `ModelSource` over a `ModelStore`: `<root>/<name>/<version>/model.safetensors`, or one
@@ -63,7 +72,10 @@ public struct FolderModelSource: ModelSource {
     }
 
     public func load(name: String, version: Int) throws -> LoadedModel {
-        try ModelCheckpoint.load(contentsOf: store.url(name: name, version: version))
+        let checkpoint = store.url(name: name, version: version)
+        var loaded = try ModelCheckpoint.load(contentsOf: checkpoint)
+        loaded.calibration = try CalibrationFile.load(contentsOf: CalibrationFile.url(besideCheckpoint: checkpoint))
+        return loaded
     }
 
     public func store(name: String, model: Autoencoder<Float>, metadata: CheckpointMetadata,
@@ -81,5 +93,9 @@ public struct FolderModelSource: ModelSource {
 
     public func removeLeftovers() -> [String] {
         store.removeLeftovers()
+    }
+
+    public func storeCalibration(_ calibration: CalibrationSet, name: String, version: Int) throws {
+        try CalibrationFile.save(calibration, to: CalibrationFile.url(besideCheckpoint: store.url(name: name, version: version)))
     }
 }

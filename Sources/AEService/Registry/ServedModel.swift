@@ -21,6 +21,8 @@ public struct ServedModel: Sendable {
     public let byteCount: Int
     /// When this process loaded it.
     public let loadedAt: Date
+    /// The distribution of its scores on normal data (calibration.json), if it has been calibrated.
+    public var calibration: CalibrationSet?
 
     /// The architecture of the model.
     public var architecture: Architecture { model.architecture }
