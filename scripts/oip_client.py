@@ -64,8 +64,12 @@ def check(url, model, vae):
     width = meta["inputs"][0]["shape"][1]
     latent_width = meta["outputs"][0]["shape"][1]
     assert [i["name"] for i in meta["inputs"]] == ["input"], meta
-    assert [o["name"] for o in meta["outputs"]] == ["latent", "reconstruction", "reconstruction_error"], meta
-    assert all(t["datatype"] == "FP32" and t["shape"][0] == -1 for t in meta["inputs"] + meta["outputs"]), meta
+    assert [o["name"] for o in meta["outputs"]] == ["latent", "reconstruction", "reconstruction_error",
+                                                    "anomaly_score", "is_anomaly"], meta
+    assert all(t["shape"][0] == -1 for t in meta["inputs"] + meta["outputs"]), meta
+    assert [t["datatype"] for t in meta["inputs"] + meta["outputs"]] == ["FP32"] * 5 + ["BOOL"], meta
+    # A version without a calibration offers the score but no flags.
+    assert [o["name"] for o in client.get_model_metadata(vae)["outputs"]][-1] == "anomaly_score"
     decoder_meta = client.get_model_metadata(model + ".decoder", model_version="1")
     assert decoder_meta["inputs"] == [{"name": "latent", "datatype": "FP32", "shape": [-1, latent_width]}], decoder_meta
     checks += 9
@@ -96,11 +100,24 @@ def check(url, model, vae):
     latents = np.asarray(encoded["latents"], dtype=np.float32)
     result = client.infer(model + ".decoder", [tensor("latent", latents)])
     close("decoder reconstruction", result.as_numpy("reconstruction"), decoded["vectors"])
+    # Anomaly scores and flags, binary and JSON, as /score answers; a threshold as a parameter.
+    scored = native(url, "/score", {"model": model, "vectors": x.tolist()})
+    anomaly_outputs = [httpclient.InferRequestedOutput("anomaly_score"), httpclient.InferRequestedOutput("is_anomaly")]
+    result = client.infer(model, [tensor("input", x)], outputs=anomaly_outputs)
+    assert result.as_numpy("anomaly_score").tobytes() == np.asarray(scored["scores"], dtype=np.float32).tobytes()
+    assert result.as_numpy("is_anomaly").dtype == np.bool_
+    assert result.as_numpy("is_anomaly").tolist() == scored["is_anomaly"], result.as_numpy("is_anomaly")
+    json_outputs = [httpclient.InferRequestedOutput(name, binary_data=False) for name in ("anomaly_score", "is_anomaly")]
+    result = client.infer(model, [tensor("input", x, binary=False)], outputs=json_outputs)
+    assert result.as_numpy("anomaly_score").tolist() == np.asarray(scored["scores"], dtype=np.float32).tolist()
+    assert result.as_numpy("is_anomaly").tolist() == scored["is_anomaly"]
+    result = client.infer(model, [tensor("input", x)], outputs=anomaly_outputs, parameters={"anomaly_threshold": 0.0})
+    assert result.as_numpy("is_anomaly").all()
     # A variational model also returns the log-variance.
     vae_encoded = native(url, "/encode", {"model": vae, "vectors": x.tolist()})
     result = client.infer(vae, [tensor("input", x)], outputs=[httpclient.InferRequestedOutput("log_variance")])
     close("log_variance", result.as_numpy("log_variance"), vae_encoded["log_variances"])
-    checks += 14
+    checks += 19
 
     # Many concurrent async calls, each with its own vectors, each getting its own rows back.
     many = rng.random((96, width), dtype=np.float32)
@@ -122,6 +139,8 @@ def check(url, model, vae):
         expect_error("has no version 9", lambda: client.infer(model, [tensor("input", x)], model_version="9")),
         expect_error("has no output 'latents'", lambda: client.infer(
             model, [tensor("input", x)], outputs=[httpclient.InferRequestedOutput("latents")])),
+        expect_error("needs a calibrated version", lambda: client.infer(
+            vae, [tensor("input", x)], outputs=[httpclient.InferRequestedOutput("is_anomaly")])),
         expect_error("binary_data_size %d does not match shape [6, %d]" % (5 * width * 4, width),
                      lambda: client.infer(model, [_reshaped(tensor("input", x), [6, width])])),
     ]

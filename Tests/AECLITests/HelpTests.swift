@@ -9,19 +9,25 @@ struct HelpTests {
         let help = AEServeCommand.subcommandHelp("train") ?? ""
         for option in ["--architecture", "--preset", "--base", "--dataset", "--format", "--limit", "--test-set", "--epochs",
                        "--batch-size", "--optimizer", "--learning-rate", "--loss", "--seed", "--validation-split", "--noise",
-                       "--beta", "--clip-norm", "--patience", "--weight-decay", "--threads", "--state-file", "--out"] {
+                       "--beta", "--clip-norm", "--patience", "--weight-decay", "--threads", "--state-file", "--out",
+                       "--labels", "--label-column", "--classes"] {
             #expect(help.contains(option), "train --help lacks \(option)")
         }
         #expect(help.contains("Example:"))
     }
 
-    @Test("every subcommand's help names its options with a sentence each", arguments: ["inspect", "encode", "reconstruct"])
+    @Test("every subcommand's help names its options with a sentence each",
+          arguments: ["inspect", "encode", "reconstruct", "calibrate", "score"])
     func others(name: String) throws {
         let help = try #require(AEServeCommand.subcommandHelp(name))
         let expected: [String: [String]] = [
             "inspect": ["<path>", "--architecture", "--preset", "--json"],
             "encode": ["--model", "--input", "--format", "--limit", "--output", "--output-format"],
             "reconstruct": ["--model", "--input", "--format", "--limit", "--output", "--output-format"],
+            "calibrate": ["<model>", "--dataset", "--format", "--limit", "--labels", "--label-column", "--classes",
+                          "--validation-split", "--seed", "--scores", "--samples", "--beta", "--loss"],
+            "score": ["--model", "--dataset", "--format", "--limit", "--labels", "--label-column", "--normal-classes", "--score",
+                      "--threshold-quantile", "--threshold", "--samples", "--seed", "--output", "--json"],
         ]
         for option in expected[name] ?? [] { #expect(help.contains(option), "\(name) --help lacks \(option)") }
         #expect(help.contains("Example"))
@@ -41,7 +47,7 @@ struct HelpTests {
     }
 
     @Test("the binary prints help and exits 0 for --help on the root and every subcommand",
-          arguments: [[], ["train"], ["inspect"], ["encode"], ["reconstruct"]])
+          arguments: [[], ["train"], ["inspect"], ["encode"], ["reconstruct"], ["calibrate"], ["score"]])
     func binaryHelp(prefix: [String]) throws {
         let result = try aeserve(prefix + ["--help"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -59,6 +65,6 @@ struct HelpTests {
     @Test("the root help lists the subcommands")
     func root() {
         let help = AEServeCommand.helpMessage()
-        for name in ["train", "inspect", "encode", "reconstruct"] { #expect(help.contains(name)) }
+        for name in ["train", "inspect", "encode", "reconstruct", "calibrate", "score"] { #expect(help.contains(name)) }
     }
 }

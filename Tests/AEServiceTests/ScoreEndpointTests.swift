@@ -175,6 +175,24 @@ struct ScoreEndpointTests {
         #expect(text.contains(#"aeserve_anomaly_score_bucket{\#(labels),le="+Inf"} 6"#))
     }
 
+    @Test("a training job calibrates its version on the validation split: served with it at once, the same numbers for the same seed")
+    func jobsCalibrate() throws {
+        let live = try LiveService()
+        defer { live.stop() }
+        let first = try JobTests.submit(live, JobTests.body(model: "first", epochs: 2))
+        let second = try JobTests.submit(live, JobTests.body(model: "second", epochs: 2))
+        for id in [first, second] { try JobTests.waitForJob(live, id) { $0["state"]?.string == "succeeded" } }
+        let a = try live.get("/models/first").json()["calibration"]?["scores"]?["mse"]
+        let b = try live.get("/models/second").json()["calibration"]?["scores"]?["mse"]
+        #expect(a?["count"]?.int == 16 && a?["source"]?["kind"]?.string == "validation_split")
+        #expect(a?["source"]?["fraction"]?.double == 0.25 && a?["source"]?["seed"]?.int == 7)
+        #expect(a?["quantiles"] == b?["quantiles"] && a?["histogram"] == b?["histogram"])
+        let stored = try CalibrationFile.load(contentsOf: live.modelsRoot.appendingPathComponent("first/1/calibration.json"))
+        #expect(stored?[.mse]?.count == 16)
+        let scored = try live.post("/score", #"{"model": "first", "vectors": \#(jsonRows(smallVectors(count: 2)))}"#)
+        #expect(scored.status == 200, "\(scored.text)")
+    }
+
     @Test("calibrate recomputes a version's calibration on a dataset: the checkpoint's sha256 stays, /models and /score use it at once")
     func calibrate() throws {
         let live = try Self.calibrated()

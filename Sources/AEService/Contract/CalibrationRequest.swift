@@ -59,6 +59,9 @@ struct CalibrationRequest: Sendable {
         case (.some, .some): throw APIError.invalid("conflicting_fields", "dataset takes path or vectors, not both")
         default: break
         }
+        if request.labelColumn != nil && request.labels == nil {
+            throw APIError.invalid("invalid_field", "dataset.label_column needs dataset.labels")
+        }
         if (request.labels == nil) != (request.classes == nil) {
             throw APIError.invalid("invalid_field", "dataset.labels and dataset.classes go together: labels name each sample's class, classes the ones to keep")
         }

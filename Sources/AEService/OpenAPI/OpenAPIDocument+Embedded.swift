@@ -1324,7 +1324,7 @@ extension OpenAPIDocument {
           "open-inference"
         ],
         "summary": "Infer (Open Inference Protocol)",
-        "description": "Runs the model on one input tensor. `<name>` takes `input` [-1, input_dim] and returns any of `latent` [-1, latent_dim] (variational models also `log_variance`), `reconstruction` [-1, input_dim] and `reconstruction_error` [-1] (per-vector mean squared error), as `outputs` asks (all when omitted); `<name>.decoder` takes `latent` and returns `reconstruction`. Datatype FP32 only. Triton's binary tensor data extension: with an `Inference-Header-Content-Length` header the body is that many bytes of JSON followed by each input with `parameters.binary_data_size` as raw little-endian row-major bytes, in input order; outputs with `parameters.binary_data: true` (or all, with the request's `binary_data_output`) follow the response's JSON header the same way, and the response carries the header too. No Content-Type is required. Every inconsistency (header length past the body, sizes that do not add up, trailing bytes, a datatype other than FP32, BYTES) is a 400 whose `error` names it. Requests for one model version may be merged by dynamic batching (inference.dynamic_batching); each still gets exactly its own rows.",
+        "description": "Runs the model on one input tensor. `<name>` takes `input` [-1, input_dim] and returns any of `latent` [-1, latent_dim] (variational models also `log_variance`), `reconstruction` [-1, input_dim] `reconstruction_error` [-1] (per-vector mean squared error), `anomaly_score` [-1] (the same score /score answers) and, for a calibrated version, `is_anomaly` [-1] (BOOL: the score is above the calibration's 0.99 quantile, or the request's `parameters.anomaly_quantile` / `anomaly_threshold`), as `outputs` asks (all when omitted); `<name>.decoder` takes `latent` and returns `reconstruction`. Inputs are FP32 only; BOOL outputs take one byte per flag in binary form. Triton's binary tensor data extension: with an `Inference-Header-Content-Length` header the body is that many bytes of JSON followed by each input with `parameters.binary_data_size` as raw little-endian row-major bytes, in input order; outputs with `parameters.binary_data: true` (or all, with the request's `binary_data_output`) follow the response's JSON header the same way, and the response carries the header too. No Content-Type is required. Every inconsistency (header length past the body, sizes that do not add up, trailing bytes, a datatype other than FP32, BYTES) is a 400 whose `error` names it. Requests for one model version may be merged by dynamic batching (inference.dynamic_batching); each still gets exactly its own rows.",
         "parameters": [
           {
             "name": "Inference-Header-Content-Length",
@@ -1453,7 +1453,7 @@ extension OpenAPIDocument {
           "open-inference"
         ],
         "summary": "Infer (Open Inference Protocol)",
-        "description": "Runs the model on one input tensor. `<name>` takes `input` [-1, input_dim] and returns any of `latent` [-1, latent_dim] (variational models also `log_variance`), `reconstruction` [-1, input_dim] and `reconstruction_error` [-1] (per-vector mean squared error), as `outputs` asks (all when omitted); `<name>.decoder` takes `latent` and returns `reconstruction`. Datatype FP32 only. Triton's binary tensor data extension: with an `Inference-Header-Content-Length` header the body is that many bytes of JSON followed by each input with `parameters.binary_data_size` as raw little-endian row-major bytes, in input order; outputs with `parameters.binary_data: true` (or all, with the request's `binary_data_output`) follow the response's JSON header the same way, and the response carries the header too. No Content-Type is required. Every inconsistency (header length past the body, sizes that do not add up, trailing bytes, a datatype other than FP32, BYTES) is a 400 whose `error` names it. Requests for one model version may be merged by dynamic batching (inference.dynamic_batching); each still gets exactly its own rows.",
+        "description": "Runs the model on one input tensor. `<name>` takes `input` [-1, input_dim] and returns any of `latent` [-1, latent_dim] (variational models also `log_variance`), `reconstruction` [-1, input_dim] `reconstruction_error` [-1] (per-vector mean squared error), `anomaly_score` [-1] (the same score /score answers) and, for a calibrated version, `is_anomaly` [-1] (BOOL: the score is above the calibration's 0.99 quantile, or the request's `parameters.anomaly_quantile` / `anomaly_threshold`), as `outputs` asks (all when omitted); `<name>.decoder` takes `latent` and returns `reconstruction`. Inputs are FP32 only; BOOL outputs take one byte per flag in binary form. Triton's binary tensor data extension: with an `Inference-Header-Content-Length` header the body is that many bytes of JSON followed by each input with `parameters.binary_data_size` as raw little-endian row-major bytes, in input order; outputs with `parameters.binary_data: true` (or all, with the request's `binary_data_output`) follow the response's JSON header the same way, and the response carries the header too. No Content-Type is required. Every inconsistency (header length past the body, sizes that do not add up, trailing bytes, a datatype other than FP32, BYTES) is a 400 whose `error` names it. Requests for one model version may be merged by dynamic batching (inference.dynamic_batching); each still gets exactly its own rows.",
         "parameters": [
           {
             "name": "Inference-Header-Content-Length",
@@ -2037,6 +2037,143 @@ extension OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/score": {
+      "post": {
+        "operationId": "score",
+        "summary": "Score vectors for anomalies against the model's calibration",
+        "description": "Each vector's score (by default its mean squared reconstruction error, bit for bit the error /reconstruct reports) and whether it is above the threshold: by default the 0.99 quantile of the version's calibration, the distribution of scores on its validation split. A version without a calibration answers 422 (not_calibrated) unless the request gives threshold.value. Scores are counted on /metrics (aeserve_anomaly_score, aeserve_anomalies_total).",
+        "tags": [
+          "inference"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ScoreRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The scores, flags and threshold.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ScoreResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        }
+      }
+    },
+    "/models/{name}/versions/{version}/calibrate": {
+      "parameters": [
+        {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string"
+          },
+          "description": "A model's name."
+        },
+        {
+          "name": "version",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "description": "A loaded version of the model."
+        }
+      ],
+      "post": {
+        "operationId": "calibrateModelVersion",
+        "summary": "Recompute a version's calibration on a dataset",
+        "description": "Scores the dataset with the version (every score kind it offers, or those named) and stores the distribution as its calibration, in calibration.json beside the checkpoint: the checkpoint and its sha256 do not change. Written atomically; served at once, kept across restarts, and picked up by every server polling the same models folder. Needs the same authorization as the other mutating routes.",
+        "tags": [
+          "models"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CalibrationRequest"
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The version's calibrations after the change.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CalibrationResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableContent"
@@ -2667,7 +2804,8 @@ extension OpenAPIDocument {
           "parameters",
           "sha256",
           "architecture",
-          "training"
+          "training",
+          "calibration"
         ],
         "properties": {
           "name": {
@@ -2719,6 +2857,17 @@ extension OpenAPIDocument {
           },
           "training": {
             "$ref": "#/components/schemas/TrainingFacts"
+          },
+          "calibration": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/CalibrationSet"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The version's calibrations, or null when it has none (POST /models/{name}/versions/{version}/calibrate)."
           }
         }
       },
@@ -2757,6 +2906,17 @@ extension OpenAPIDocument {
           },
           "training": {
             "$ref": "#/components/schemas/TrainingFacts"
+          },
+          "calibration": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/CalibrationSet"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The version's calibrations, or null when it has none (POST /models/{name}/versions/{version}/calibrate)."
           }
         }
       },
@@ -3404,7 +3564,12 @@ extension OpenAPIDocument {
             "type": "string"
           },
           "datatype": {
-            "const": "FP32"
+            "type": "string",
+            "enum": [
+              "FP32",
+              "BOOL"
+            ],
+            "description": "FP32, except is_anomaly (BOOL)."
           },
           "shape": {
             "type": "array",
@@ -3457,6 +3622,16 @@ extension OpenAPIDocument {
             "properties": {
               "binary_data_output": {
                 "type": "boolean"
+              },
+              "anomaly_threshold": {
+                "type": "number",
+                "description": "is_anomaly: flag scores above this value."
+              },
+              "anomaly_quantile": {
+                "type": "number",
+                "minimum": 0.5,
+                "maximum": 1,
+                "description": "is_anomaly: flag scores above this calibration quantile (default 0.99)."
               }
             },
             "additionalProperties": true
@@ -3570,7 +3745,11 @@ extension OpenAPIDocument {
                   "type": "string"
                 },
                 "datatype": {
-                  "const": "FP32"
+                  "type": "string",
+                  "enum": [
+                    "FP32",
+                    "BOOL"
+                  ]
                 },
                 "shape": {
                   "type": "array",
@@ -3589,7 +3768,10 @@ extension OpenAPIDocument {
                 "data": {
                   "type": "array",
                   "items": {
-                    "type": "number"
+                    "type": [
+                      "number",
+                      "boolean"
+                    ]
                   }
                 }
               }
@@ -4083,6 +4265,616 @@ extension OpenAPIDocument {
           }
         },
         "description": "What was asked, with the training defaults filled in."
+      },
+      "Calibration": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "score",
+          "quantiles",
+          "min",
+          "max",
+          "mean",
+          "count",
+          "source",
+          "histogram"
+        ],
+        "description": "The distribution of one kind of score over a calibration set (data the model should find normal).",
+        "properties": {
+          "score": {
+            "type": "string",
+            "enum": [
+              "mse",
+              "elbo"
+            ]
+          },
+          "elbo": {
+            "$ref": "#/components/schemas/ELBOSettings"
+          },
+          "quantiles": {
+            "type": "array",
+            "description": "Quantiles 0.5, 0.9, 0.95, 0.99, 0.995, 0.999 (linear interpolation between order statistics, as NumPy's default).",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "quantile",
+                "value"
+              ],
+              "properties": {
+                "quantile": {
+                  "type": "number"
+                },
+                "value": {
+                  "type": "number"
+                }
+              }
+            }
+          },
+          "min": {
+            "type": "number"
+          },
+          "max": {
+            "type": "number"
+          },
+          "mean": {
+            "type": "number"
+          },
+          "count": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "How many vectors were scored."
+          },
+          "source": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "kind"
+            ],
+            "description": "Where the vectors came from: a training run's validation split (fraction and seed), its training data (no split), or a dataset named when calibrating.",
+            "properties": {
+              "kind": {
+                "type": "string",
+                "enum": [
+                  "validation_split",
+                  "training_data",
+                  "dataset"
+                ]
+              },
+              "dataset": {
+                "type": "string"
+              },
+              "fraction": {
+                "type": "number"
+              },
+              "seed": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "classes": {
+                "type": "array",
+                "items": {
+                  "type": "integer"
+                }
+              }
+            }
+          },
+          "histogram": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "edges",
+              "counts"
+            ],
+            "description": "The scores in 32 equal-width bins from min to max (one bin when all are equal); bin i is [edges[i], edges[i+1]), the last one closed.",
+            "properties": {
+              "edges": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                }
+              },
+              "counts": {
+                "type": "array",
+                "items": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            }
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "CalibrationSet": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "format",
+          "scores"
+        ],
+        "description": "A version's calibrations, one per score kind; stored as calibration.json beside its checkpoint.",
+        "properties": {
+          "format": {
+            "const": "aeserve-calibration/1"
+          },
+          "scores": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "mse": {
+                "$ref": "#/components/schemas/Calibration"
+              },
+              "elbo": {
+                "$ref": "#/components/schemas/Calibration"
+              }
+            }
+          }
+        }
+      },
+      "CalibrationDataset": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Either path (a file under a configured data root) or vectors (inline), not both; labels and classes keep some classes.",
+        "properties": {
+          "path": {
+            "type": "string",
+            "description": "Relative to a data root (setting data.roots); absolute paths and '..' are refused with 403."
+          },
+          "format": {
+            "type": "string",
+            "enum": [
+              "idx",
+              "npy",
+              "csv",
+              "json"
+            ],
+            "description": "When the file name does not tell."
+          },
+          "vectors": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "Inline samples (at most training.max_inline_vectors)."
+          },
+          "limit": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Use only the first limit samples (after classes)."
+          },
+          "labels": {
+            "type": "string",
+            "description": "A file of class labels under a data root, one per sample: IDX labels, NPY integers or a CSV column; with classes."
+          },
+          "label_column": {
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 0
+              },
+              {
+                "type": "string"
+              }
+            ],
+            "description": "The CSV column of the labels (0-based number or header name) when the file has several."
+          },
+          "classes": {
+            "type": "array",
+            "items": {
+              "type": "integer"
+            },
+            "description": "Keep only the samples of these classes (the normal ones)."
+          }
+        }
+      },
+      "AppliedThreshold": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "value",
+          "source"
+        ],
+        "description": "The threshold the scores were judged by: a calibration quantile (stored or interpolated) or the request's value.",
+        "properties": {
+          "value": {
+            "type": "number",
+            "description": "A score above this is flagged as an anomaly."
+          },
+          "quantile": {
+            "type": "number",
+            "description": "The calibration quantile it is (absent for a value the request gave)."
+          },
+          "source": {
+            "type": "string",
+            "enum": [
+              "calibration",
+              "request"
+            ]
+          },
+          "interpolated": {
+            "type": "boolean",
+            "description": "Whether the quantile lies between stored ones and its value was interpolated."
+          }
+        }
+      },
+      "ScoreRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Vectors to score for anomalies; each has the model's input_dim values.",
+        "properties": {
+          "model": {
+            "type": "string",
+            "description": "A served model's name; default: the server's default model (setting models.default)."
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "A loaded version of the model; default: the version being served."
+          },
+          "vectors": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "array",
+              "minItems": 1,
+              "items": {
+                "type": "number"
+              }
+            },
+            "description": "A batch of rows, all of the same length (at most limits.batch_vectors rows, default 1024)."
+          },
+          "vector": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "number"
+            },
+            "description": "One row; the answer then holds single values instead of lists."
+          },
+          "score": {
+            "type": "string",
+            "enum": [
+              "mse",
+              "elbo"
+            ],
+            "default": "mse",
+            "description": "mse: each vector's mean squared reconstruction error, the same number /reconstruct reports as its error. elbo (variational models): the negative evidence lower bound, estimated with `samples` latent draws seeded by `seed`: mean over draws of the reconstruction loss plus beta times the KL term, with the objective (loss, beta) the model was calibrated or trained with."
+          },
+          "threshold": {
+            "type": "object",
+            "additionalProperties": false,
+            "minProperties": 1,
+            "maxProperties": 1,
+            "description": "What a score must exceed to be flagged; default: the calibration's 0.99 quantile. `quantile` (0.5 to 1) takes a stored quantile (0.5, 0.9, 0.95, 0.99, 0.995, 0.999; 1 is the maximum) as stored, or interpolates linearly between the two stored quantiles around it (the answer says which); `value` takes a score directly and needs no calibration.",
+            "properties": {
+              "quantile": {
+                "type": "number",
+                "minimum": 0.5,
+                "maximum": 1
+              },
+              "value": {
+                "type": "number"
+              }
+            }
+          },
+          "feature_errors": {
+            "type": "boolean",
+            "default": false,
+            "description": "Also answer each vector's per-feature squared errors (x̂ − x)² of its (mean) reconstruction."
+          },
+          "top_features": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Also answer each vector's k features with the largest squared errors, largest first (at most input_dim)."
+          },
+          "samples": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 256,
+            "description": "score elbo: latent draws per vector (default: the calibration's, else 16)."
+          },
+          "seed": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "score elbo: seed of the draws (default: the calibration's, else 0); the same seed gives the same scores."
+          }
+        },
+        "oneOf": [
+          {
+            "required": [
+              "vectors"
+            ]
+          },
+          {
+            "required": [
+              "vector"
+            ]
+          }
+        ],
+        "example": {
+          "vectors": [
+            [
+              0.0,
+              0.5,
+              1.0
+            ]
+          ],
+          "threshold": {
+            "quantile": 0.995
+          }
+        }
+      },
+      "CalibrationResponse": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "model",
+          "sha256",
+          "calibration"
+        ],
+        "properties": {
+          "model": {
+            "$ref": "#/components/schemas/ModelReference"
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "The checkpoint's SHA-256, unchanged by calibration."
+          },
+          "calibration": {
+            "$ref": "#/components/schemas/CalibrationSet"
+          }
+        }
+      },
+      "CalibrationRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "dataset"
+        ],
+        "properties": {
+          "dataset": {
+            "$ref": "#/components/schemas/CalibrationDataset"
+          },
+          "scores": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "string",
+              "enum": [
+                "mse",
+                "elbo"
+              ]
+            },
+            "description": "The score kinds to recompute (default: every kind the model offers); the others keep their calibration."
+          },
+          "elbo": {
+            "type": "object",
+            "additionalProperties": false,
+            "description": "ELBO draws, seed and objective (default: the current calibration's, else the checkpoint's metadata, else 16 draws, seed 0, mse, beta 1).",
+            "properties": {
+              "samples": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 256
+              },
+              "seed": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "beta": {
+                "type": "number",
+                "minimum": 0
+              },
+              "loss": {
+                "type": "string",
+                "enum": [
+                  "mse",
+                  "bce"
+                ]
+              }
+            }
+          }
+        },
+        "example": {
+          "dataset": {
+            "vectors": [
+              [
+                0.0
+              ],
+              [
+                0.25
+              ],
+              [
+                0.5
+              ],
+              [
+                1.0
+              ]
+            ]
+          }
+        }
+      },
+      "ELBOSettings": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "samples",
+          "seed",
+          "beta",
+          "loss"
+        ],
+        "description": "How negative ELBO scores are estimated: draws per vector, their seed, and the objective's reconstruction loss and KL weight.",
+        "properties": {
+          "samples": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 256
+          },
+          "seed": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "beta": {
+            "type": "number",
+            "minimum": 0
+          },
+          "loss": {
+            "type": "string",
+            "enum": [
+              "mse",
+              "bce"
+            ]
+          }
+        }
+      },
+      "ScoreResponse": {
+        "description": "Scores and flags, in the order of the input.",
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "scores",
+              "is_anomaly",
+              "threshold",
+              "score_kind",
+              "model"
+            ],
+            "properties": {
+              "scores": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                },
+                "description": "One score per vector."
+              },
+              "is_anomaly": {
+                "type": "array",
+                "items": {
+                  "type": "boolean"
+                },
+                "description": "Whether each score is above the threshold."
+              },
+              "feature_errors": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "number"
+                  }
+                }
+              },
+              "top_features": {
+                "type": "array",
+                "items": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "index",
+                      "error"
+                    ],
+                    "properties": {
+                      "index": {
+                        "type": "integer",
+                        "minimum": 0
+                      },
+                      "error": {
+                        "type": "number"
+                      }
+                    }
+                  }
+                }
+              },
+              "threshold": {
+                "$ref": "#/components/schemas/AppliedThreshold"
+              },
+              "score_kind": {
+                "type": "string",
+                "enum": [
+                  "mse",
+                  "elbo"
+                ]
+              },
+              "elbo": {
+                "$ref": "#/components/schemas/ELBOSettings"
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "score",
+              "is_anomaly",
+              "threshold",
+              "score_kind",
+              "model"
+            ],
+            "properties": {
+              "score": {
+                "type": "number"
+              },
+              "is_anomaly": {
+                "type": "boolean"
+              },
+              "feature_errors": {
+                "type": "array",
+                "items": {
+                  "type": "number"
+                }
+              },
+              "top_features": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "index",
+                    "error"
+                  ],
+                  "properties": {
+                    "index": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "error": {
+                      "type": "number"
+                    }
+                  }
+                }
+              },
+              "threshold": {
+                "$ref": "#/components/schemas/AppliedThreshold"
+              },
+              "score_kind": {
+                "type": "string",
+                "enum": [
+                  "mse",
+                  "elbo"
+                ]
+              },
+              "elbo": {
+                "$ref": "#/components/schemas/ELBOSettings"
+              },
+              "model": {
+                "$ref": "#/components/schemas/ModelReference"
+              }
+            }
+          }
+        ]
       }
     },
     "responses": {
