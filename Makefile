@@ -25,7 +25,8 @@ models: build
 	scripts/make-models.sh
 
 # Engine (vs NumPy), HTTP server, the whole service under wrk, publishing under load, OIP and
-# batching, then dataset uploads (beside dd and gzip -d); see BENCHMARKS.md.
+# batching, dataset uploads (beside dd and gzip -d), then one-class anomaly detection against PCA
+# and an isolation forest; see BENCHMARKS.md.
 bench: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench.sh
 	scripts/bench-http.sh
@@ -33,6 +34,7 @@ bench: build
 	scripts/bench-publish.sh
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-oip.sh
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-upload.sh
+	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-anomaly.sh
 
 # Drives the web console in headless Chromium (scripts/check-console.py), writes a screenshot of
 # each view to .build/console-screenshots and refreshes the two the README shows (docs/).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Service benchmark (make bench): wrk (one thread) on loopback against `aeserve serve` with the
-# bundled model: /encode and /reconstruct with 1 and 32 vectors per request at 4 and 64
-# connections, then the same while a training job runs. Prints requests/s, vectors/s, p50/p99,
-# the server's CPU and resident memory.
+# bundled model: /encode, /reconstruct and /score (also with feature_errors) with 1 and 32
+# vectors per request at 4 and 64 connections, then the same while a training job runs. Prints
+# requests/s, vectors/s, p50/p99, the server's CPU and resident memory, and /score's
+# requests/s as a ratio to /reconstruct's in the same run.
 #   scripts/bench-service.sh [seconds per run, default 8]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +20,11 @@ job = {"model": "bench-job", "architecture": {"kind": "autoencoder", "input_dim"
        "dataset": {"path": "fashion-mnist/train-images-idx3-ubyte.gz"}, "training": {"epochs": 50, "batch_size": 256}, "activate": False}
 json.dump(job, open(f"{sys.argv[1]}/job.json", "w"))
 PY
+python3 -c 'import json, sys; b = json.load(open(sys.argv[1])); b["feature_errors"] = True; json.dump(b, open(sys.argv[2], "w"))' \
+  "$work/batch.json" "$work/features.json"
 post_script one "$work/one.json"
 post_script batch "$work/batch.json"
+post_script features "$work/features.json"
 start_server
 ticks=$(getconf CLK_TCK)
 cpu() { cpu_ticks "$pid"; }
@@ -34,16 +38,32 @@ run() {  # label, path, body name, vectors per request, connections
   local after; after=$(cpu)
   local rps p50 p99 errors
   read -r rps p50 p99 errors <<<"$(wrk_figures "$file")"
+  rates["$label $conns"]=$rps
   printf '| %-30s | %5s | %10s | %11s | %8s | %8s | %6s | %7s | %s\n' "$label" "$conns" "$rps" "$((rps * per))" "$p50" "$p99" \
     "$(awk -v d="$((after - before))" -v t="$ticks" -v s="$duration" 'BEGIN {printf "%.0f%%", 100 * d / t / s}')" "$(rss)" "$errors"
 }
 
+declare -A rates
 table() {  # suffix
   for conns in 4 64; do
     run "/reconstruct 1 vector$1" /reconstruct one 1 "$conns"
+    run "/score 1 vector$1" /score one 1 "$conns"
     run "/encode 1 vector$1" /encode one 1 "$conns"
     run "/reconstruct 32 vectors$1" /reconstruct batch 32 "$conns"
+    run "/score 32 vectors$1" /score batch 32 "$conns"
+    run "/score 32 + feature_errors$1" /score features 32 "$conns"
     run "/encode 32 vectors$1" /encode batch 32 "$conns"
+  done
+}
+
+ratios() {  # /score against /reconstruct, same vectors, same connections (target: within 10 %)
+  for conns in 4 64; do
+    for n in "1 vector" "32 vectors"; do
+      awk -v s="${rates[/score $n $conns]}" -v r="${rates[/reconstruct $n $conns]}" -v l="$n, $conns connections" \
+        'BEGIN {printf "  /score / /reconstruct, %s: %.2f\n", l, s / r}'
+    done
+    awk -v s="${rates[/score 32 + feature_errors $conns]}" -v r="${rates[/reconstruct 32 vectors $conns]}" -v c="$conns" \
+      'BEGIN {printf "  /score with feature_errors / /reconstruct, 32 vectors, %s connections: %.2f\n", c, s / r}'
   done
 }
 
@@ -51,6 +71,10 @@ echo "aeserve serve ($bin), bundled fashion-mnist model, wrk -t1 -d${duration}s 
 printf '| %-30s | %5s | %10s | %11s | %8s | %8s | %6s | %7s |\n' request conns "requests/s" "vectors/s" p50 p99 CPU RSS
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' -------------------------------- ------- ------------ ------------- ---------- ---------- -------- ---------
 table ""
+echo
+echo "requests/s ratios (1.00: as fast):"
+ratios
+echo
 curl -sf -X POST "http://127.0.0.1:$port/train-job" -H 'Content-Type: application/json' --data-binary @"$work/job.json" > "$work/job.out"
 job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/job.out")
 for _ in $(seq 400); do

@@ -27,15 +27,14 @@ extension Service {
             }
             let (data, description) = try loadCalibrationData(body)
             var calibrations = served.calibration?.scores ?? [:]
-            let elbo = ELBOSettings(metadata: served.metadata, calibration: served.calibration, samples: body.samples, seed: body.seed)
+            var elbo = ELBOSettings(metadata: served.metadata, calibration: served.calibration, samples: body.samples, seed: body.seed)
+            elbo.beta = body.beta ?? elbo.beta
+            elbo.loss = body.loss ?? elbo.loss
             let source = CalibrationSource(kind: "dataset", dataset: description, classes: body.classes)
             let now = ISO8601DateFormatter().string(from: Date())
             for kind in kinds {
-                var settings = elbo
-                settings.beta = body.beta ?? settings.beta
-                settings.loss = body.loss ?? settings.loss
                 do {
-                    calibrations[kind] = try Calibration.compute(model: served.model, data: data, kind: kind, elbo: settings,
+                    calibrations[kind] = try Calibration.compute(model: served.model, data: data, kind: kind, elbo: elbo,
                                                                  source: source, createdAt: now)
                 } catch {
                     throw APIError.invalid("invalid_dataset", "dataset: \(error)")
@@ -66,7 +65,9 @@ extension Service {
                 description = "inline"
             } else {
                 let path = spec.path ?? ""
-                dataset = try DatasetLoader.load(contentsOf: try roots.resolve(path), format: spec.format)
+                // Without a class filter the limit is the reader's: it converts only those rows.
+                dataset = try DatasetLoader.load(contentsOf: try roots.resolve(path), format: spec.format,
+                                                 limit: body.classes == nil ? spec.limit : nil)
                 description = path
             }
             if let labelsPath = body.labels, let classes = body.classes {

@@ -40,7 +40,7 @@ extension Service {
             guard let reconstruction = result.reconstruction else {
                 throw APIError.internalError("reconstruct produced no output")
             }
-            let threshold = try threshold(options.threshold, kind: options.kind, served: served)
+            let threshold = try scoreThreshold(options.threshold, kind: options.kind, served: served)
             var scores = result.errors
             var elbo: ELBOSettings?
             if options.kind == .elbo {
@@ -92,7 +92,7 @@ extension Service {
 
     /// The threshold a score is judged by: the request's value, else a quantile (the
     /// request's, else 0.99) of the version's calibration of that score kind.
-    func threshold(_ requested: ScoreRequest.Threshold?, kind: ScoreKind, served: ServedModel) throws(APIError) -> AppliedThreshold {
+    func scoreThreshold(_ requested: ScoreRequest.Threshold?, kind: ScoreKind, served: ServedModel) throws(APIError) -> AppliedThreshold {
         if case .value(let value) = requested { return AppliedThreshold(value: value, quantile: nil, interpolated: false) }
         let quantile: Double
         if case .quantile(let q) = requested { quantile = q } else { quantile = Calibration.defaultQuantile }

@@ -2935,6 +2935,7 @@ extension OpenAPIDocument {
           "sha256",
           "architecture",
           "training",
+          "calibration",
           "version_details"
         ],
         "properties": {
@@ -2994,6 +2995,17 @@ extension OpenAPIDocument {
               "$ref": "#/components/schemas/VersionDetails"
             },
             "description": "Every version, oldest first: loaded ones with their details, the others with loaded false."
+          },
+          "calibration": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/CalibrationSet"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The version's calibrations, or null when it has none (POST /models/{name}/versions/{version}/calibrate)."
           }
         }
       },

@@ -186,7 +186,7 @@ extension Service {
         if names.contains("is_anomaly") {
             let requested: ScoreRequest.Threshold? = parsed.anomalyThreshold.map { .value($0) } ?? parsed.anomalyQuantile.map { .quantile($0) }
             do {
-                threshold = try self.threshold(requested, kind: .mse, served: model.served)
+                threshold = try scoreThreshold(requested, kind: .mse, served: model.served)
             } catch {
                 throw .invalid("parameters.anomaly_quantile: \(error.message)")
             }
