@@ -43,6 +43,6 @@ public enum CalibrationFile {
 
     /// Replaces the file at `url` with `set`, atomically: readers see the old file or the new one.
     public static func save(_ set: CalibrationSet, to url: URL) throws(CheckpointError) {
-        try FileSystem.writeAtomically(encode(set), to: url)
+        try AtomicFile.write(encode(set), to: url)
     }
 }
