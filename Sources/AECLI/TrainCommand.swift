@@ -124,7 +124,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         ComputePolicy(cores: threads).install()
         let output = try out.map(ModelLocator.output)
-        let data = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: dataset), format: format, limit: limit)
+        let data = try labels.load(dataset: dataset, format: format, limit: limit, classes: classes?.classes)
         let test = try testSet.map { try DatasetLoader.load(contentsOf: URL(fileURLWithPath: $0)) }
         let stateURL = stateFile.map { URL(fileURLWithPath: $0) }
 
@@ -140,7 +140,8 @@ struct TrainCommand: ParsableCommand {
             start = .fresh(architecture)
         }
         var run = try TrainingRun(start: start, data: data.matrix, options: options,
-                                  datasetName: URL(fileURLWithPath: dataset).lastPathComponent, testSet: test?.matrix)
+                                  datasetName: URL(fileURLWithPath: dataset).lastPathComponent, testSet: test?.matrix,
+                                  classes: classes?.classes)
         let kind = run.state.model.architecture.kind.rawValue
         let samples = run.trainer.trainingSampleCount
         printError("training \(kind) on \(data.count) samples of \(data.dimension) (\(samples) for training), \(threads) BLAS thread(s)")
@@ -155,11 +156,12 @@ struct TrainCommand: ParsableCommand {
         if let testMSE = outcome.testMSE, let test {
             printError(String(format: "test-set reconstruction MSE %.6f (%d samples)", testMSE, test.count))
         }
+        printError(CalibrationSummary.line(outcome.calibration))
         guard let (store, name) = output else {
             printError("not saved: give --out models/<name> to write a version")
             return
         }
-        let version = try store.writeNewVersion(name: name, file: outcome.checkpoint)
+        let version = try store.writeNewVersion(name: name, file: outcome.checkpoint, companions: outcome.companions)
         if let stateURL { try? FileManager.default.removeItem(at: stateURL) }
         print(store.url(name: name, version: version).path)
     }

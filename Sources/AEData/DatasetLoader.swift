@@ -17,6 +17,18 @@ public enum DatasetLoader {
             .renamed(url.lastPathComponent)
     }
 
+    /// How many samples the dataset at `url` holds, the file checked through its parser without
+    /// keeping its values (JSON, which has no push parser, is read whole).
+    public static func sampleCount(contentsOf url: URL, format: DatasetFormat? = nil,
+                                   maxBytes: Int = defaultMaxBytes) throws -> Int {
+        let (bytes, readerSource, resolved) = try self.bytes(contentsOf: url, format: format, maxBytes: maxBytes)
+        guard var parser = resolved.parser(source: readerSource) else {
+            return try read(bytes, format: resolved, source: readerSource, limit: nil, hasHeader: nil).count
+        }
+        try parser.consume(bytes)
+        return try parser.finish().rows
+    }
+
     /// The bytes of the file at `url`, gunzipped when they are gzip, with the name a reader
     /// should report offsets under (offsets are into the inflated stream: say so) and the
     /// format given or implied by the name. Datasets and label files both come through here.

@@ -70,11 +70,12 @@ public struct DatasetResolver: Sendable {
 
     /// Checks `spec` without reading file contents: exactly one source, a path inside the roots
     /// or an uploaded dataset's id, inline vectors non-empty, rectangular and `width` wide (when
-    /// given), a positive limit.
+    /// given), a positive limit, labels inside the roots with a non-empty list of classes in range.
     public func check(_ spec: DatasetSpec, width: Int? = nil) throws(DatasetSpecError) {
         if let limit = spec.limit, limit < 1 {
             throw DatasetSpecError(.invalid, field: "\(field).limit", "must be at least 1, got \(limit)")
         }
+        try checkLabels(spec)
         let sources = [spec.path != nil, spec.id != nil, spec.vectors != nil].filter { $0 }.count
         guard sources > 0 else {
             throw DatasetSpecError(.missing, field: field,
@@ -97,31 +98,92 @@ public struct DatasetResolver: Sendable {
         return file
     }
 
-    /// The file a path names, or the error that says why not.
-    public func resolve(_ path: String) throws(DatasetSpecError) -> URL {
+    /// The file a path names, or the error that says why not; `field` names the path's field
+    /// (`dataset.path` by default).
+    public func resolve(_ path: String, field: String? = nil) throws(DatasetSpecError) -> URL {
+        let field = field ?? "\(self.field).path"
         do {
             return try roots.resolve(path)
         } catch let error as DataError {
-            throw DatasetSpecError(error.kind == .notFound ? .notFound : .refused, field: "\(field).path", error.description)
+            throw DatasetSpecError(error.kind == .notFound ? .notFound : .refused, field: field, error.description)
         } catch {
-            throw DatasetSpecError(.refused, field: "\(field).path", "\(error)")
+            throw DatasetSpecError(.refused, field: field, "\(error)")
         }
     }
 
-    /// Loads the samples `spec` names (the first `limit` of them).
+    /// Loads the samples `spec` names: those of its `classes` when it has labels, then the
+    /// first `limit` of them.
     public func load(_ spec: DatasetSpec) throws -> Dataset {
         try check(spec)
+        var dataset: Dataset
         if let vectors = spec.vectors {
-            let dataset = try Dataset(vectors: vectors, source: "\(field).vectors")
-            return spec.limit.map { dataset.prefix($0) } ?? dataset
+            dataset = try Dataset(vectors: vectors, source: "\(field).vectors")
+        } else {
+            // `check` has made sure a path or an id is there; the limit applies after the classes.
+            let (url, format) = try file(spec)
+            dataset = try DatasetLoader.load(contentsOf: url, format: format, limit: spec.classes == nil ? spec.limit : nil)
         }
+        if let labels = try loadLabels(spec), let classes = spec.classes {
+            dataset = try dataset.selecting(classes: classes, labels: labels)
+        }
+        return spec.limit.map { dataset.prefix($0) } ?? dataset
+    }
+
+    /// Reads the labels `spec` names, if any, and checks them against its samples without
+    /// loading them: one label per sample, integers, every class present. A job's labels are
+    /// checked this way when it is submitted, so a bad file is refused at once, not by a worker.
+    public func checkLabels(contentsOf spec: DatasetSpec) throws {
+        try check(spec)
+        guard let labels = try loadLabels(spec), let classes = spec.classes else { return }
+        let count: Int
+        let name: String
+        if let vectors = spec.vectors {
+            (count, name) = (vectors.count, "\(field).vectors")
+        } else {
+            let (url, format) = try file(spec)
+            (count, name) = (try DatasetLoader.sampleCount(contentsOf: url, format: format),
+                             spec.id ?? URL(fileURLWithPath: spec.path ?? "").lastPathComponent)
+        }
+        _ = try labels.membership(of: classes, count: count, dataset: name)
+    }
+
+    /// The file of a spec that names an uploaded dataset or a path, with its format.
+    private func file(_ spec: DatasetSpec) throws(DatasetSpecError) -> (URL, DatasetFormat?) {
         if let id = spec.id {
             let file = try upload(id)
-            return try DatasetLoader.load(contentsOf: URL(fileURLWithPath: file.path), format: file.format, limit: spec.limit)
+            return (URL(fileURLWithPath: file.path), file.format)
         }
-        // `check` has made sure a path is there.
-        let url = try resolve(spec.path ?? "")
-        return try DatasetLoader.load(contentsOf: url, format: spec.format, limit: spec.limit)
+        return (try resolve(spec.path ?? ""), spec.format)
+    }
+
+    /// The labels file `spec` names, read (nil when it names none).
+    public func loadLabels(_ spec: DatasetSpec) throws -> Labels? {
+        guard let path = spec.labels else { return nil }
+        return try LabelReader.load(contentsOf: resolve(path, field: "\(field).labels"), column: spec.labelColumn)
+    }
+
+    private func checkLabels(_ spec: DatasetSpec) throws(DatasetSpecError) {
+        switch (spec.labels, spec.classes) {
+        case (nil, nil):
+            if spec.labelColumn != nil {
+                throw DatasetSpecError(.invalid, field: "\(field).label_column", "needs labels (a labels file under a data root)")
+            }
+        case (.some, nil), (nil, .some):
+            throw DatasetSpecError(.invalid, field: "\(field).classes",
+                                   "labels and classes go together: labels name each sample's class, classes the ones to keep")
+        case (.some(let path), .some(let classes)):
+            _ = try resolve(path, field: "\(field).labels")
+            guard !classes.isEmpty else {
+                throw DatasetSpecError(.invalid, field: "\(field).classes", "is empty; name at least one class")
+            }
+            if let bad = classes.firstIndex(where: { abs($0) > Labels.maximumMagnitude }) {
+                throw DatasetSpecError(.invalid, field: "\(field).classes[\(bad)]",
+                                       "is \(classes[bad]), outside ±\(Labels.maximumMagnitude)")
+            }
+            if case .index(let index) = spec.labelColumn, index < 0 {
+                throw DatasetSpecError(.invalid, field: "\(field).label_column", "must be ≥ 0 or a header name, got \(index)")
+            }
+        }
     }
 
     private func checkVectors(_ vectors: [[Float]], width: Int?) throws(DatasetSpecError) {

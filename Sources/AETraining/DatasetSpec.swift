@@ -1,5 +1,6 @@
 // Where a run's data comes from, as the `dataset` object of a train-job body spells it: a file
-// under the data roots, an uploaded dataset, or inline vectors.
+// under the data roots, an uploaded dataset, or inline vectors; labels and classes keep the samples
+// of some classes.
 import AEData
 import Foundation
 
@@ -11,19 +12,28 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     public var format: DatasetFormat?
     /// Inline samples.
     public var vectors: [[Float]]?
-    /// Use only the first `limit` samples.
+    /// Use only the first `limit` samples (after `classes`).
     public var limit: Int?
     /// An uploaded dataset's id (`POST /datasets`).
     public var id: String?
+    /// A file of class labels under a data root, one per sample (IDX labels, NPY integers, a CSV column).
+    public var labels: String?
+    /// The CSV column of the labels when the file has several.
+    public var labelColumn: LabelColumn?
+    /// Keep only the samples whose label is one of these (needs `labels`).
+    public var classes: [Int]?
 
     /// A dataset specification.
     public init(path: String? = nil, format: DatasetFormat? = nil, vectors: [[Float]]? = nil, limit: Int? = nil,
-                id: String? = nil) {
+                id: String? = nil, labels: String? = nil, labelColumn: LabelColumn? = nil, classes: [Int]? = nil) {
         self.path = path
         self.format = format
         self.vectors = vectors
         self.limit = limit
         self.id = id
+        self.labels = labels
+        self.labelColumn = labelColumn
+        self.classes = classes
     }
 
     /// Set in an encoder's `userInfo` to write inline vectors; otherwise only their count is
@@ -36,7 +46,8 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, format, vectors, limit, id
+        case path, format, vectors, limit, id, labels, classes
+        case labelColumn = "label_column"
         /// Written instead of the vectors (see `includesVectors`); read back, it is ignored.
         case vectorCount = "vector_count"
     }
@@ -49,6 +60,14 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         vectors = try c.decodeIfPresent([[Float]].self, forKey: .vectors)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
         id = try c.decodeIfPresent(String.self, forKey: .id)
+        labels = try c.decodeIfPresent(String.self, forKey: .labels)
+        classes = try c.decodeIfPresent([Int].self, forKey: .classes)
+        // A column number or a header name.
+        if let index = try? c.decodeIfPresent(Int.self, forKey: .labelColumn) {
+            labelColumn = .index(index)
+        } else if let name = try c.decodeIfPresent(String.self, forKey: .labelColumn) {
+            labelColumn = .name(name)
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -57,6 +76,13 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(format, forKey: .format)
         try c.encodeIfPresent(limit, forKey: .limit)
         try c.encodeIfPresent(id, forKey: .id)
+        try c.encodeIfPresent(labels, forKey: .labels)
+        try c.encodeIfPresent(classes, forKey: .classes)
+        switch labelColumn {
+        case .index(let index): try c.encode(index, forKey: .labelColumn)
+        case .name(let name): try c.encode(name, forKey: .labelColumn)
+        case nil: break
+        }
         guard let vectors else { return }
         if encoder.userInfo[Self.includesVectors] as? Bool == true {
             try c.encode(vectors, forKey: .vectors)

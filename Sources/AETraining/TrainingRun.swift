@@ -10,7 +10,7 @@ import Foundation
 /// ```swift
 /// var run = try TrainingRun(start: .fresh(architecture), data: samples, options: options, datasetName: "train.idx")
 /// let outcome = try run.run(onEpoch: { record, state in try save(state) })
-/// try ModelStore(root: models).writeNewVersion(name: "m", file: outcome.checkpoint)
+/// try ModelStore(root: models).writeNewVersion(name: "m", file: outcome.checkpoint, companions: outcome.companions)
 /// ```
 public struct TrainingRun: Sendable {
     /// Where the weights start from.
@@ -38,12 +38,14 @@ public struct TrainingRun: Sendable {
     public private(set) var trainer: Trainer
     private let datasetName: String
     private let testSet: Matrix<Float>?
+    private let classes: [Int]?
     private let extraMetadata: [String: String]
 
     /// A run over `data` (one sample per row). `datasetName` goes into the checkpoint's
-    /// metadata; a `testSet` adds its reconstruction MSE; `extraMetadata` adds keys (a job id).
+    /// metadata; a `testSet` adds its reconstruction MSE; `classes` says which classes of a
+    /// labelled dataset `data` holds (one-class training); `extraMetadata` adds keys (a job id).
     public init(start: Start, data: Matrix<Float>, options: TrainingOptions, datasetName: String,
-                testSet: Matrix<Float>? = nil, extraMetadata: [String: String] = [:]) throws {
+                testSet: Matrix<Float>? = nil, classes: [Int]? = nil, extraMetadata: [String: String] = [:]) throws {
         switch start {
         case .fresh(let architecture):
             trainer = try Trainer(architecture: architecture, data: data, options: options)
@@ -61,6 +63,7 @@ public struct TrainingRun: Sendable {
         self.options = options
         self.datasetName = datasetName
         self.testSet = testSet
+        self.classes = classes
         self.extraMetadata = extraMetadata
     }
 
@@ -86,7 +89,8 @@ public struct TrainingRun: Sendable {
     }
 
     /// Runs the remaining epochs (see `Trainer.run` for the callbacks), then measures the test
-    /// set and describes the model in checkpoint metadata.
+    /// set, calibrates the model's anomaly scores on the validation split (the training split
+    /// when nothing is held out) and describes the model in checkpoint metadata.
     public mutating func run(
         onEpoch: (EpochRecord, TrainingState) throws -> Void = { _, _ in },
         onBatch: ((BatchProgress) -> Void)? = nil,
@@ -100,27 +104,17 @@ public struct TrainingRun: Sendable {
         extra["learning_rate"] = String(options.learningRate)
         extra["batch_size"] = String(options.batchSize)
         extra["loss"] = options.loss.rawValue
+        if let classes { extra["classes"] = classes.map(String.init).joined(separator: ",") }
         let metadata = CheckpointMetadata(
             dataset: datasetName, epochs: result.history.count, trainLoss: last?.trainLoss,
             validationLoss: last?.validationLoss, testMSE: testMSE,
             createdAt: ISO8601DateFormatter().string(from: Date()), seed: options.seed,
             trainingSeconds: result.history.reduce(0) { $0 + $1.seconds }, extra: extra)
-        // Calibration scores the validation split; a run without one scores its training split.
-        let validation = trainer.validationSamples
-        let calibrationSamples = validation.rows > 0
-            ? CalibrationSamples(samples: validation, source: "validation split of \(datasetName)")
-            : CalibrationSamples(samples: trainer.trainingSamples, source: "training split of \(datasetName)")
+        let calibration = try trainer.calibration(of: result.model, dataset: datasetName, classes: classes,
+                                                  createdAt: metadata.createdAt)
         return TrainingOutcome(model: result.model, history: result.history, stoppedEarly: result.stoppedEarly,
-                               metadata: metadata, testMSE: testMSE, calibrationSamples: calibrationSamples)
+                               metadata: metadata, testMSE: testMSE, calibration: calibration)
     }
-}
-
-/// Samples a finished run sets aside for calibrating its anomaly scores, and where they came from.
-public struct CalibrationSamples: Sendable {
-    /// One sample per row.
-    public var samples: Matrix<Float>
-    /// Where they came from, e.g. "validation split of train-images-idx3-ubyte.gz".
-    public var source: String
 }
 
 /// What a finished run produced.
@@ -135,9 +129,12 @@ public struct TrainingOutcome: Sendable {
     public var metadata: CheckpointMetadata
     /// The test set's reconstruction MSE, when one was given.
     public var testMSE: Double?
-    /// The samples to calibrate anomaly scores on.
-    public var calibrationSamples: CalibrationSamples
+    /// The distribution of the model's anomaly scores on the run's held-out data.
+    public var calibration: CalibrationSet
 
     /// The checkpoint file: the model and its metadata.
     public var checkpoint: SafeTensorsFile { ModelCheckpoint.encode(model, metadata: metadata) }
+
+    /// The files stored beside the checkpoint in a model version (its calibration).
+    public var companions: [String: [UInt8]] { [CalibrationFile.fileName: CalibrationFile.encode(calibration)] }
 }

@@ -193,6 +193,42 @@ struct ScoreEndpointTests {
         #expect(scored.status == 200, "\(scored.text)")
     }
 
+    @Test("a job's dataset with labels and classes trains on those classes only; bad labels are refused at submit, naming file and index")
+    func oneClassJob() throws {
+        let live = try LiveService()
+        defer { live.stop() }
+        // 64 samples, every other one of class 4: the job keeps 32, holds out 8 for calibration.
+        try Data(DatasetWriterBytes.csv(smallVectors(count: 64))).write(to: live.dataRoot.appendingPathComponent("set.csv"))
+        let labels = (0..<64).map { $0 % 2 == 0 ? "4" : "9" }
+        try Data((labels.joined(separator: "\n") + "\n").utf8).write(to: live.dataRoot.appendingPathComponent("classes.csv"))
+        try Data("4\n9\n".utf8).write(to: live.dataRoot.appendingPathComponent("two.csv"))
+        var bad = labels
+        bad[5] = "9.5"
+        try Data((bad.joined(separator: "\n") + "\n").utf8).write(to: live.dataRoot.appendingPathComponent("fraction.csv"))
+        let id = try JobTests.submit(live, JobTests.body(
+            model: "one-class", epochs: 2, dataset: #"{"path": "set.csv", "labels": "classes.csv", "classes": [4]}"#))
+        let job = try JobTests.waitForJob(live, id) { $0["state"]?.string == "succeeded" }
+        #expect(job["request"]?["dataset"]?["classes"]?.array?.compactMap(\.int) == [4], "\(job)")
+        let mse = try live.get("/models/one-class").json()["calibration"]?["scores"]?["mse"]
+        #expect(mse?["count"]?.int == 8 && mse?["source"]?["classes"]?.array?.compactMap(\.int) == [4])
+        let metadata = try ModelCheckpoint.load(contentsOf: live.modelsRoot.appendingPathComponent("one-class/1/model.safetensors")).metadata
+        #expect(metadata.extra["classes"] == "4")
+
+        let submit = { (dataset: String) in try live.post("/train-job", JobTests.body(model: "refused", dataset: dataset)) }
+        expectError(try submit(#"{"path": "set.csv", "labels": "two.csv", "classes": [4]}"#), 422, "invalid_dataset",
+                    mentions: ["two.csv", "2 labels", "64 samples"])
+        expectError(try submit(#"{"path": "set.csv", "labels": "classes.csv", "classes": [4, 5]}"#), 422, "invalid_dataset",
+                    mentions: ["classes.csv", "classes[1] is 5"])
+        expectError(try submit(#"{"path": "set.csv", "labels": "fraction.csv", "classes": [4]}"#), 422, "invalid_dataset",
+                    mentions: ["fraction.csv", "row 5", "9.5"])
+        expectError(try submit(#"{"path": "set.csv", "classes": [4]}"#), 422, mentions: ["labels", "classes"])
+        expectError(try submit(#"{"path": "set.csv", "labels": "nowhere.csv", "classes": [4]}"#), 422, "dataset_not_found",
+                    mentions: ["dataset.labels", "nowhere.csv"])
+        expectError(try submit(#"{"path": "set.csv", "labels": "/etc/passwd", "classes": [4]}"#), 403, "dataset_path_refused")
+        expectError(try submit(#"{"path": "set.csv", "labels": "classes.csv", "classes": []}"#), 422, mentions: ["dataset.classes", "empty"])
+        expectError(try submit(#"{"path": "set.csv", "labels": "classes.csv", "classes": [4], "label": 1}"#), 422, "unknown_field")
+    }
+
     @Test("calibrate recomputes a version's calibration on a dataset: the checkpoint's sha256 stays, /models and /score use it at once")
     func calibrate() throws {
         let live = try Self.calibrated()

@@ -4,15 +4,13 @@ import AEData
 import AEJSON
 import AEMath
 import AEModel
+import AETraining
 
 /// A parsed calibrate body.
 struct CalibrationRequest: Sendable {
-    /// The data: a path under a data root, or inline vectors.
+    /// The data: a path under a data root or inline vectors, with labels and the classes to
+    /// keep (the normal ones).
     var dataset = DatasetSpec()
-    /// Labels for the dataset's samples and the classes to keep (the normal ones).
-    var labels: String?
-    var labelColumn: LabelColumn?
-    var classes: [Int]?
     /// The kinds to calibrate (nil: every kind the model offers); kinds not named keep
     /// their current calibration.
     var scores: [ScoreKind]?
@@ -54,17 +52,6 @@ struct CalibrationRequest: Sendable {
         guard sawDataset else {
             throw APIError.invalid("missing_field", #"the body needs "dataset": {"path": …} or {"vectors": [[…]]}"#)
         }
-        switch (request.dataset.path, request.dataset.vectors) {
-        case (nil, nil): throw APIError.invalid("missing_dataset", "dataset needs path or vectors")
-        case (.some, .some): throw APIError.invalid("conflicting_fields", "dataset takes path or vectors, not both")
-        default: break
-        }
-        if request.labelColumn != nil && request.labels == nil {
-            throw APIError.invalid("invalid_field", "dataset.label_column needs dataset.labels")
-        }
-        if (request.labels == nil) != (request.classes == nil) {
-            throw APIError.invalid("invalid_field", "dataset.labels and dataset.classes go together: labels name each sample's class, classes the ones to keep")
-        }
         return request
     }
 
@@ -97,14 +84,14 @@ struct CalibrationRequest: Sendable {
                 let limit = try scanner.readInteger()
                 guard limit >= 1 else { throw APIError.invalid("invalid_field", "dataset.limit must be at least 1, got \(limit)") }
                 dataset.limit = limit
-            case "labels": labels = try scanner.readString()
+            case "labels": dataset.labels = try scanner.readString()
             case "label_column":
                 if try scanner.peek() == .string {
-                    labelColumn = .name(try scanner.readString())
+                    dataset.labelColumn = .name(try scanner.readString())
                 } else {
                     let index = try scanner.readInteger()
                     guard index >= 0 else { throw APIError.invalid("invalid_field", "dataset.label_column must be ≥ 0 or a header name, got \(index)") }
-                    labelColumn = .index(index)
+                    dataset.labelColumn = .index(index)
                 }
             case "classes":
                 var list: [Int] = []
@@ -116,7 +103,7 @@ struct CalibrationRequest: Sendable {
                     }
                     list.append(value)
                 }
-                classes = list
+                dataset.classes = list
             default: throw APIError.invalid("unknown_field", Self.unknown(key, "dataset.", Self.datasetKeys))
             }
         }

@@ -4,6 +4,7 @@ import AECheckpoint
 import AEData
 import AEMath
 import AEModel
+import AETraining
 import Foundation
 import HTTPServer
 
@@ -30,7 +31,7 @@ extension Service {
             var elbo = ELBOSettings(metadata: served.metadata, calibration: served.calibration, samples: body.samples, seed: body.seed)
             elbo.beta = body.beta ?? elbo.beta
             elbo.loss = body.loss ?? elbo.loss
-            let source = CalibrationSource(kind: "dataset", dataset: description, classes: body.classes)
+            let source = CalibrationSource(kind: "dataset", dataset: description, classes: body.dataset.classes)
             let now = ISO8601DateFormatter().string(from: Date())
             for kind in kinds {
                 do {
@@ -53,35 +54,21 @@ extension Service {
     }
 
     /// The calibrate body's data as a matrix, and how to name it: a file under the data roots
-    /// or inline vectors, cut to the classes asked for, then to `limit` rows.
+    /// or inline vectors, cut to the classes asked for, then to `limit` rows (as a job's dataset).
     private func loadCalibrationData(_ body: CalibrationRequest) throws(APIError) -> (Matrix<Float>, String) {
-        let roots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
-        let spec = body.dataset
+        let resolver = DatasetResolver(roots: DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) }))
         do {
-            var dataset: Dataset
-            let description: String
-            if let vectors = spec.vectors {
-                dataset = try Dataset(vectors: vectors, source: "dataset.vectors")
-                description = "inline"
-            } else {
-                let path = spec.path ?? ""
-                // Without a class filter the limit is the reader's: it converts only those rows.
-                dataset = try DatasetLoader.load(contentsOf: try roots.resolve(path), format: spec.format,
-                                                 limit: body.classes == nil ? spec.limit : nil)
-                description = path
-            }
-            if let labelsPath = body.labels, let classes = body.classes {
-                let labels = try LabelReader.load(contentsOf: try roots.resolve(labelsPath), column: body.labelColumn)
-                dataset = try dataset.selecting(classes: classes, labels: labels)
-            }
-            if let limit = spec.limit { dataset = dataset.prefix(limit) }
-            return (Matrix(rows: dataset.count, columns: dataset.dimension, values: dataset.values), description)
-        } catch let error as DataError {
+            return (try resolver.load(body.dataset).matrix, body.dataset.path ?? "inline")
+        } catch let error as DatasetSpecError {
             switch error.kind {
-            case .refused: throw APIError(403, "dataset_path_refused", "dataset: \(error.description)")
-            case .notFound: throw APIError.invalid("dataset_not_found", "dataset: \(error.description)")
-            default: throw APIError.invalid("invalid_dataset", "dataset: \(error.description)")
+            case .refused: throw APIError(403, "dataset_path_refused", error.description)
+            case .notFound: throw APIError.invalid("dataset_not_found", error.description)
+            case .missing: throw APIError.invalid("missing_dataset", error.description)
+            case .conflicting: throw APIError.invalid("conflicting_fields", error.description)
+            case .invalid: throw APIError.invalid("invalid_dataset", error.description)
             }
+        } catch let error as DataError {
+            throw APIError.invalid("invalid_dataset", "dataset: \(error.description)")
         } catch {
             throw APIError.invalid("invalid_dataset", "dataset: \(error)")
         }

@@ -348,6 +348,7 @@ public final class JobQueue: Sendable {
             vectorsFile: request.dataset.vectors == nil ? nil : store.vectorsURL(jobID: job.id).path,
             dataRoots: settings.dataRoots.roots.map(\.path), uploads: uploads(of: dataset), training: request.training,
             stateFile: store.stateURL(jobID: job.id).path, outputFile: store.outputURL(jobID: job.id).path,
+            calibrationFile: store.calibrationURL(jobID: job.id).path,
             threads: worker.threads, memoryLimitBytes: worker.memoryLimitBytes,
             yieldIntervalMicroseconds: worker.yieldIntervalMicroseconds, parentProcessID: getpid())
         return try store.saveAssignment(assignment, jobID: job.id)
@@ -383,11 +384,13 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Publishes the worker's checkpoint as the model's next version.
+    /// Publishes the worker's checkpoint, with the calibration it computed, as the model's next version.
     private func publish(_ job: inout TrainingJob) {
         do {
             let loaded = try ModelCheckpoint.load(contentsOf: store.outputURL(jobID: job.id))
+            let calibration = try CalibrationFile.load(contentsOf: store.calibrationURL(jobID: job.id))
             let served = try registry.publish(name: job.request.model, model: loaded.model, metadata: loaded.metadata,
+                                              calibration: calibration,
                                               activate: job.request.activate)
             let last = job.history.last
             job.result = JobResult(model: served.name, version: served.version, activated: job.request.activate,

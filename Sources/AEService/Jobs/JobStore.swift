@@ -82,6 +82,8 @@ public struct JobStore: Sendable {
     func stateURL(jobID id: String) -> URL { file(id, "state.safetensors") }
     /// The checkpoint the worker writes at the end.
     func outputURL(jobID id: String) -> URL { file(id, "model.safetensors") }
+    /// The calibration the worker writes beside its checkpoint.
+    func calibrationURL(jobID id: String) -> URL { file(id, "calibration.json") }
     /// The worker's standard error.
     func workerLogURL(jobID id: String) -> URL { file(id, "worker.log") }
     /// The job's inline vectors.
@@ -89,7 +91,7 @@ public struct JobStore: Sendable {
 
     /// Removes a finished job's working files; the log stays when asked (a failure's evidence).
     func removeFiles(jobID id: String, keepingLog: Bool = false) {
-        var parts = ["assignment.json", "base.safetensors", "state.safetensors", "model.safetensors"]
+        var parts = ["assignment.json", "base.safetensors", "state.safetensors", "model.safetensors", "calibration.json"]
         if !keepingLog { parts.append("worker.log") }
         for part in parts { try? FileManager.default.removeItem(at: file(id, part)) }
     }

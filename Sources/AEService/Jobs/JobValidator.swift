@@ -80,6 +80,13 @@ struct JobValidator: Sendable {
                 (setting training.max_inline_vectors); use a file under a data root
                 """)
         }
+        // Labels are read now (a small file) and held against the samples' count, so that a
+        // bad labels file is refused with the job, not by its worker minutes later.
+        do {
+            try DatasetResolver(roots: dataRoots).checkLabels(contentsOf: request.dataset)
+        } catch {
+            throw .invalid(code: "invalid_dataset", message: "dataset: \(error)")
+        }
     }
 
     /// The limit on layers, the architecture's own rules, then the limits on parameters and

@@ -3050,7 +3050,7 @@ extension OpenAPIDocument {
       "DatasetSpec": {
         "type": "object",
         "additionalProperties": false,
-        "description": "Exactly one of path (a file under a configured data root), id (an uploaded dataset) or vectors (inline).",
+        "description": "Exactly one of path (a file under a configured data root), id (an uploaded dataset) or vectors (inline); labels and classes keep the samples of some classes.",
         "properties": {
           "path": {
             "type": "string",
@@ -3080,7 +3080,7 @@ extension OpenAPIDocument {
           "limit": {
             "type": "integer",
             "minimum": 1,
-            "description": "Use only the first limit samples."
+            "description": "Use only the first limit samples (after classes)."
           },
           "vector_count": {
             "type": "integer",
@@ -3091,6 +3091,29 @@ extension OpenAPIDocument {
           "id": {
             "type": "string",
             "description": "An uploaded dataset's id (POST /datasets); the dataset cannot be deleted while a queued or running job names it."
+          },
+          "classes": {
+            "type": "array",
+            "items": {
+              "type": "integer"
+            },
+            "description": "Keep only the samples whose label is one of these (one-class training: the normal class); needs labels. Label count ≠ sample count, classes no label has and non-integer labels are refused with 422, naming the file and the index."
+          },
+          "labels": {
+            "type": "string",
+            "description": "A file of class labels under a data root, one per sample: IDX labels, NPY integers or a CSV column; with classes."
+          },
+          "label_column": {
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 0
+              },
+              {
+                "type": "string"
+              }
+            ],
+            "description": "The CSV column of the labels (0-based number or header name) when the file has several."
           }
         }
       },
@@ -4427,65 +4450,6 @@ extension OpenAPIDocument {
           }
         }
       },
-      "CalibrationDataset": {
-        "type": "object",
-        "additionalProperties": false,
-        "description": "Either path (a file under a configured data root) or vectors (inline), not both; labels and classes keep some classes.",
-        "properties": {
-          "path": {
-            "type": "string",
-            "description": "Relative to a data root (setting data.roots); absolute paths and '..' are refused with 403."
-          },
-          "format": {
-            "type": "string",
-            "enum": [
-              "idx",
-              "npy",
-              "csv",
-              "json"
-            ],
-            "description": "When the file name does not tell."
-          },
-          "vectors": {
-            "type": "array",
-            "items": {
-              "type": "array",
-              "items": {
-                "type": "number"
-              }
-            },
-            "description": "Inline samples (at most training.max_inline_vectors)."
-          },
-          "limit": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "Use only the first limit samples (after classes)."
-          },
-          "labels": {
-            "type": "string",
-            "description": "A file of class labels under a data root, one per sample: IDX labels, NPY integers or a CSV column; with classes."
-          },
-          "label_column": {
-            "oneOf": [
-              {
-                "type": "integer",
-                "minimum": 0
-              },
-              {
-                "type": "string"
-              }
-            ],
-            "description": "The CSV column of the labels (0-based number or header name) when the file has several."
-          },
-          "classes": {
-            "type": "array",
-            "items": {
-              "type": "integer"
-            },
-            "description": "Keep only the samples of these classes (the normal ones)."
-          }
-        }
-      },
       "AppliedThreshold": {
         "type": "object",
         "additionalProperties": false,
@@ -4653,7 +4617,7 @@ extension OpenAPIDocument {
         ],
         "properties": {
           "dataset": {
-            "$ref": "#/components/schemas/CalibrationDataset"
+            "$ref": "#/components/schemas/DatasetSpec"
           },
           "scores": {
             "type": "array",

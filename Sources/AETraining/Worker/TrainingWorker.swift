@@ -123,7 +123,8 @@ public enum TrainingWorker {
             }
         }
         var run = try TrainingRun(start: start, data: data, options: assignment.training,
-                                  datasetName: assignment.dataset.displayName, extraMetadata: ["job": assignment.jobID])
+                                  datasetName: assignment.dataset.displayName, classes: assignment.dataset.classes,
+                                  extraMetadata: ["job": assignment.jobID])
         emit(.started(history: run.state.history))
         let outcome = try run.run(
             onEpoch: { record, state in
@@ -131,6 +132,7 @@ public enum TrainingWorker {
                 emit(.epoch(record))
             },
             isCancelled: { stopRequested.load(ordering: .relaxed) })
+        try CalibrationFile.save(outcome.calibration, to: URL(fileURLWithPath: assignment.calibrationFile))
         try SafeTensors.write(outcome.checkpoint, to: URL(fileURLWithPath: assignment.outputFile))
         emit(.finished)
         return .success

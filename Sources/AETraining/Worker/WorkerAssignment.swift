@@ -25,6 +25,8 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
     public var stateFile: String
     /// Where the finished checkpoint is written.
     public var outputFile: String
+    /// Where the finished model's calibration (calibration.json) is written.
+    public var calibrationFile: String
     /// Cores the worker's math may use.
     public var threads: Int
     /// The worker's data-segment limit in bytes (RLIMIT_DATA); nil for none.
@@ -38,7 +40,7 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
     public init(jobID: String, architecture: Architecture?, baseCheckpoint: String?, dataset: DatasetSpec,
                 vectorsFile: String?, dataRoots: [String], uploads: [String: UploadedFile]? = nil,
                 training: TrainingOptions, stateFile: String,
-                outputFile: String, threads: Int, memoryLimitBytes: Int?, yieldIntervalMicroseconds: Int,
+                outputFile: String, calibrationFile: String, threads: Int, memoryLimitBytes: Int?, yieldIntervalMicroseconds: Int,
                 parentProcessID: Int32) {
         self.jobID = jobID
         self.architecture = architecture
@@ -50,6 +52,7 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
         self.training = training
         self.stateFile = stateFile
         self.outputFile = outputFile
+        self.calibrationFile = calibrationFile
         self.threads = threads
         self.memoryLimitBytes = memoryLimitBytes
         self.yieldIntervalMicroseconds = yieldIntervalMicroseconds
@@ -64,6 +67,7 @@ public struct WorkerAssignment: Codable, Sendable, Equatable {
         case dataRoots = "data_roots"
         case stateFile = "state_file"
         case outputFile = "output_file"
+        case calibrationFile = "calibration_file"
         case memoryLimitBytes = "memory_limit_bytes"
         case yieldIntervalMicroseconds = "yield_interval_microseconds"
         case parentProcessID = "parent_process_id"

@@ -8,7 +8,8 @@ public enum WorkerEvent: Sendable, Equatable {
     case started(history: [EpochRecord])
     /// An epoch finished and its resumable state is on disk.
     case epoch(EpochRecord)
-    /// The run ended and its checkpoint is at the assignment's `outputFile`.
+    /// The run ended: its checkpoint is at the assignment's `outputFile`, its calibration at
+    /// `calibrationFile`.
     case finished
     /// The run cannot succeed (bad data, divergence, a missing file): retrying would not help.
     case failed(String)
