@@ -122,7 +122,9 @@ def query(driver, selector, attribute):
 
 
 def text_of(driver, selector):
-    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", selector)
+    # SVG elements (the histogram's labels) have no innerText: their textContent is the text.
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? (e.innerText ?? e.textContent) : '';", selector)
 
 
 def wait(driver, condition, what, timeout=30):
