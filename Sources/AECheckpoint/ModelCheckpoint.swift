@@ -16,6 +16,9 @@ public struct LoadedModel: Sendable {
     public var byteCount: Int
     /// The calibration stored beside the checkpoint, when the loader looked for one.
     public var calibration: CalibrationSet?
+    /// Why the calibration file beside the checkpoint could not be used (the model still
+    /// serves; scoring says to recalibrate), or nil.
+    public var calibrationProblem: String?
 }
 
 /// Conversion between `Autoencoder<Float>` and safetensors checkpoints.

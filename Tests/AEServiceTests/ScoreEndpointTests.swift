@@ -102,6 +102,25 @@ struct ScoreEndpointTests {
         #expect(given.status == 200, "\(given.text)")
     }
 
+    @Test("a damaged calibration.json leaves the version serving, uncalibrated; /score names the file and the fix")
+    func damagedCalibration() throws {
+        let live = try LiveService(models: { root in
+            try writeCalibratedModel(root: root, name: "small", version: 1, seed: 1)
+            try Data(#"{"format": "aeserve-calibration/1", "scores": {}}"#.utf8)
+                .write(to: root.appendingPathComponent("small/1/calibration.json"))
+        })
+        defer { live.stop() }
+        let vectors = jsonRows(smallVectors(count: 2))
+        let reconstructed = try live.post("/reconstruct", #"{"model": "small", "vectors": \#(vectors)}"#)
+        #expect(reconstructed.status == 200, "\(reconstructed.text)")
+        expectError(try live.post("/score", #"{"model": "small", "vectors": \#(vectors)}"#), 422, "not_calibrated",
+                    mentions: ["calibration.json", "scores is empty", "POST /models/small/versions/1/calibrate"])
+        // Recalibrating mends it.
+        let mended = try live.post("/models/small/versions/1/calibrate", #"{"dataset": {"vectors": \#(jsonRows(smallVectors(count: 20)))}}"#)
+        #expect(mended.status == 200, "\(mended.text)")
+        #expect(try live.post("/score", #"{"model": "small", "vectors": \#(vectors)}"#).status == 200)
+    }
+
     @Test("feature_errors are each vector's squared errors and top_features its k worst, matching the engine")
     func featureErrors() throws {
         let live = try Self.calibrated()

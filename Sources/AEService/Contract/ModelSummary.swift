@@ -17,8 +17,8 @@ struct ModelSummary: Encodable, Sendable {
     var sha256: String
     var architecture: Architecture
     var training: [String: TrainingFact]
-    /// The served version's calibration (calibration.json), when it has one.
-    var calibration: CalibrationSet?
+    /// The served version's calibration (calibration.json); null when it has none.
+    var calibration: NullableCalibration
     /// Only in GET /models/{name}: each version, loaded or on disk only.
     var versionDetails: [VersionDetail]?
 
@@ -41,7 +41,7 @@ struct ModelSummary: Encodable, Sendable {
         sha256 = served.sha256
         self.architecture = architecture
         training = TrainingFact.facts(of: served.metadata)
-        calibration = served.calibration
+        calibration = NullableCalibration(set: served.calibration)
     }
 
     /// The model `entry` of a registry snapshot, with its versions' details when `detailed`.
@@ -78,6 +78,16 @@ struct VersionDetail: Encodable, Sendable {
         architecture = served.architecture
         training = TrainingFact.facts(of: served.metadata)
         calibration = served.calibration
+    }
+}
+
+/// A calibration written as JSON null when there is none (a field the contract always has).
+struct NullableCalibration: Encodable, Sendable {
+    var set: CalibrationSet?
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let set { try container.encode(set) } else { try container.encodeNil() }
     }
 }
 

@@ -97,8 +97,9 @@ extension Service {
         let quantile: Double
         if case .quantile(let q) = requested { quantile = q } else { quantile = Calibration.defaultQuantile }
         guard let calibration = served.calibration?[kind] else {
+            let why = served.calibrationProblem.map { " (its calibration file cannot be used: \($0))" } ?? ""
             throw APIError.invalid("not_calibrated", """
-                model '\(served.name)' v\(served.version) has no calibration for score '\(kind.rawValue)': calibrate it with \
+                model '\(served.name)' v\(served.version) has no calibration for score '\(kind.rawValue)'\(why): calibrate it with \
                 POST /models/\(served.name)/versions/\(served.version)/calibrate {"dataset": {"path": …}} \
                 (or aeserve calibrate models/\(served.name)/\(served.version) --dataset …), or give "threshold": {"value": …}
                 """)

@@ -388,9 +388,10 @@ public final class JobQueue: Sendable {
     private func publish(_ job: inout TrainingJob) {
         do {
             let loaded = try ModelCheckpoint.load(contentsOf: store.outputURL(jobID: job.id))
+            // Read and checked here, so that a damaged file fails the job instead of the version.
             let calibration = try CalibrationFile.load(contentsOf: store.calibrationURL(jobID: job.id))
             let served = try registry.publish(name: job.request.model, model: loaded.model, metadata: loaded.metadata,
-                                              calibration: calibration,
+                                              companions: calibration.map { [CalibrationFile.fileName: CalibrationFile.encode($0)] } ?? [:],
                                               activate: job.request.activate)
             let last = job.history.last
             job.result = JobResult(model: served.name, version: served.version, activated: job.request.activate,

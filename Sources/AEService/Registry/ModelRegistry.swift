@@ -327,6 +327,7 @@ public final class ModelRegistry: Sendable {
         var served = try model(named: name, version: version)
         try source.storeCalibration(calibration, name: name, version: version)
         served.calibration = calibration
+        served.calibrationProblem = nil
         let fingerprint = try? source.fingerprint(name: name, version: version)
         maintenance.withLock {
             state.withLock { state in
@@ -592,6 +593,7 @@ extension ServedModel {
     /// Version `version` of `name` as loaded from its checkpoint, now.
     init(name: String, version: Int, loaded: LoadedModel) {
         self.init(name: name, version: version, model: loaded.model, metadata: loaded.metadata,
-                  sha256: loaded.sha256, byteCount: loaded.byteCount, loadedAt: Date(), calibration: loaded.calibration)
+                  sha256: loaded.sha256, byteCount: loaded.byteCount, loadedAt: Date(), calibration: loaded.calibration,
+                  calibrationProblem: loaded.calibrationProblem)
     }
 }

@@ -74,7 +74,13 @@ public struct FolderModelSource: ModelSource {
     public func load(name: String, version: Int) throws -> LoadedModel {
         let checkpoint = store.url(name: name, version: version)
         var loaded = try ModelCheckpoint.load(contentsOf: checkpoint)
-        loaded.calibration = try CalibrationFile.load(contentsOf: CalibrationFile.url(besideCheckpoint: checkpoint))
+        // A damaged calibration does not take the model down: it serves uncalibrated, and
+        // scoring names the problem and the fix.
+        do {
+            loaded.calibration = try CalibrationFile.load(contentsOf: CalibrationFile.url(besideCheckpoint: checkpoint))
+        } catch {
+            loaded.calibrationProblem = error.description
+        }
         return loaded
     }
 

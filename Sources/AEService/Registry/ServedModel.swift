@@ -23,6 +23,8 @@ public struct ServedModel: Sendable {
     public let loadedAt: Date
     /// The distribution of its scores on normal data (calibration.json), if it has been calibrated.
     public var calibration: CalibrationSet?
+    /// Why its calibration.json cannot be used, when it has one that cannot.
+    public var calibrationProblem: String?
 
     /// The architecture of the model.
     public var architecture: Architecture { model.architecture }
