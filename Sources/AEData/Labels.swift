@@ -60,19 +60,19 @@ public enum LabelReader {
         return try integers(values, source: source)
     }
 
-    /// IDX or NPY labels: shape `[n]` or `[n, 1]`, of any element type. The parsers read uint8
-    /// as pixels scaled to [0, 1]; labels are the bytes themselves, so the scale is undone
-    /// (k / 255 · 255 rounds back to k exactly).
+    /// IDX or NPY labels: shape `[n]` or `[n, 1]`, of any element type; uint8 labels are the
+    /// bytes themselves, not pixels scaled to [0, 1].
     private static func binary(_ bytes: [UInt8], format: DatasetFormat, source: String) throws -> [Float] {
         let collected = Collected()
-        guard var parser = format.parser(source: source, sink: { collected.values.append(contentsOf: $0) }) else { return [] }
+        guard var parser = format.parser(source: source, scalesBytes: false,
+                                         sink: { values, _ in collected.values.append(contentsOf: values) }) else { return [] }
         try parser.consume(bytes)
         let layout = try parser.finish()
         guard layout.shape.count == 1 || (layout.shape.count == 2 && layout.shape[1] == 1) else {
             throw DataError(.labels, source: source, at: .whole,
                             "labels need one value per sample (shape [n] or [n, 1]); this file has shape \(layout.shape)")
         }
-        return layout.elementType == .uint8 ? collected.values.map { ($0 * 255).rounded() } : collected.values
+        return collected.values
     }
 
     /// A CSV column: the only one, or the one `column` names.

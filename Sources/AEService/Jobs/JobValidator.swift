@@ -83,7 +83,7 @@ struct JobValidator: Sendable {
         // Labels are read now (a small file) and held against the samples' count, so that a
         // bad labels file is refused with the job, not by its worker minutes later.
         do {
-            try DatasetResolver(roots: dataRoots).checkLabels(contentsOf: request.dataset)
+            try DatasetResolver(roots: dataRoots, uploads: uploads).checkLabels(contentsOf: request.dataset)
         } catch {
             throw .invalid(code: "invalid_dataset", message: "dataset: \(error)")
         }
