@@ -4711,6 +4711,24 @@ extension OpenAPIDocument {
           }
         }
       },
+      "TopFeature": {
+        "description": "One feature of a vector's reconstruction: its index and squared error.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "index",
+          "error"
+        ],
+        "properties": {
+          "index": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "error": {
+            "type": "number"
+          }
+        }
+      },
       "ScoreResponse": {
         "description": "Scores and flags, in the order of the input.",
         "oneOf": [
@@ -4753,21 +4771,7 @@ extension OpenAPIDocument {
                 "items": {
                   "type": "array",
                   "items": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "index",
-                      "error"
-                    ],
-                    "properties": {
-                      "index": {
-                        "type": "integer",
-                        "minimum": 0
-                      },
-                      "error": {
-                        "type": "number"
-                      }
-                    }
+                    "$ref": "#/components/schemas/TopFeature"
                   }
                 }
               },
@@ -4815,21 +4819,7 @@ extension OpenAPIDocument {
               "top_features": {
                 "type": "array",
                 "items": {
-                  "type": "object",
-                  "additionalProperties": false,
-                  "required": [
-                    "index",
-                    "error"
-                  ],
-                  "properties": {
-                    "index": {
-                      "type": "integer",
-                      "minimum": 0
-                    },
-                    "error": {
-                      "type": "number"
-                    }
-                  }
+                  "$ref": "#/components/schemas/TopFeature"
                 }
               },
               "threshold": {
