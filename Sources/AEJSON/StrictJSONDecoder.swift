@@ -187,14 +187,17 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return decoder.child(found.node, key)
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool { try member(key).decodeNil() }
+    /// Always false: no request field accepts `null`, so the `decodeIfPresent` overloads of
+    /// every type (which ask this first) decode it, and it fails as a type mismatch naming the
+    /// field instead of passing for a missing value.
+    func decodeNil(forKey key: Key) throws -> Bool { _ = try member(key); return false }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try member(key).decode(type) }
 
+    /// Nil for a missing key; `null` is not taken for one (see `decodeNil(forKey:)`).
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard contains(key) else { return nil }
-        let child = try member(key)
-        return child.decodeNil() ? nil : try child.decode(type)
+        return try member(key).decode(type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws

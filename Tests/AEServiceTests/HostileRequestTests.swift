@@ -76,6 +76,8 @@ struct HostileRequestTests {
             (#"{"model": "m", "training": {"learning_rate": NaN}}"#, 400, ["training.learning_rate", "byte 45"]),
             (#"{"model": "m", "dataset": {"path": "a.csv"}, "training": {"learning_rate": 1e400}}"#, 422, ["training.learning_rate"]),
             (#"{"model": "m", "dataset": {"path": "a.csv"}, "training": {"seed": -1}}"#, 422, ["training.seed"]),
+            (#"{"model": "m", "dataset": {"path": "a.csv", "format": null}}"#, 422, ["dataset.format", "null"]),
+            (#"{"model": "m", "dataset": {"path": "a.csv"}, "training": {"epochs": null}}"#, 422, ["training.epochs", "null"]),
             (#"{"model": "m", "architecture": {"kind": "autoencoder", "input_dim": 8, "encoder": [], "decoder": [{"units": 8, "activation": "sigmoid", "unitz": 1}]}}"#,
              422, ["architecture.decoder[0].unitz", "units", "activation"]),
           ])
