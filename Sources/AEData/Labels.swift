@@ -39,11 +39,13 @@ public enum LabelColumn: Sendable, Equatable {
 /// Reads label files through the dataset parsers.
 public enum LabelReader {
     /// Reads the labels at `url`, gunzipping by content. `format` nil infers it from the name;
-    /// `column` picks a CSV column (needed when the file has more than one).
+    /// `column` picks a CSV column (needed when the file has more than one); `name`, when given,
+    /// names the labels in errors instead of the file (an uploaded dataset's stored file).
     public static func load(contentsOf url: URL, format: DatasetFormat? = nil, column: LabelColumn? = nil,
-                            maxBytes: Int = DatasetLoader.defaultMaxBytes) throws -> Labels {
+                            name: String? = nil, maxBytes: Int = DatasetLoader.defaultMaxBytes) throws -> Labels {
         let (bytes, readerSource, resolved) = try DatasetLoader.bytes(contentsOf: url, format: format, maxBytes: maxBytes)
-        return try Labels(read(bytes, format: resolved, source: readerSource, column: column).values, source: url.lastPathComponent)
+        let source = name ?? url.lastPathComponent
+        return try Labels(read(bytes, format: resolved, source: name ?? readerSource, column: column).values, source: source)
     }
 
     /// Reads labels from bytes in `format`; `source` names them in errors.

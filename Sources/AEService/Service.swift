@@ -63,10 +63,8 @@ public final class Service: Sendable {
         self.datasets = datasets
         if configuration.training.enabled {
             var settings = JobQueueSettings()
-            // A job's dataset may be an upload: `{"id": …}` names it in the store.
-            settings.uploads = { id in
-                (try? datasets?.lookup(id)).map { UploadedFile(path: $0.url.path, format: $0.format) }
-            }
+            // A job's dataset and labels may be uploads: `{"id": …}` names them in the store.
+            settings.uploads = Self.uploads(in: datasets)
             settings.maxQueued = configuration.training.maxQueued
             settings.concurrency = configuration.training.concurrency
             settings.limits.maxInlineVectors = configuration.training.maxInlineVectors

@@ -70,7 +70,7 @@ public struct DatasetResolver: Sendable {
 
     /// Checks `spec` without reading file contents: exactly one source, a path inside the roots
     /// or an uploaded dataset's id, inline vectors non-empty, rectangular and `width` wide (when
-    /// given), a positive limit, labels inside the roots with a non-empty list of classes in range.
+    /// given), a positive limit, labels inside the roots or uploaded, with a non-empty list of classes in range.
     public func check(_ spec: DatasetSpec, width: Int? = nil) throws(DatasetSpecError) {
         if let limit = spec.limit, limit < 1 {
             throw DatasetSpecError(.invalid, field: "\(field).limit", "must be at least 1, got \(limit)")
@@ -89,10 +89,11 @@ public struct DatasetResolver: Sendable {
         if let vectors = spec.vectors { try checkVectors(vectors, width: width) }
     }
 
-    /// The file of uploaded dataset `id`, or the error that says there is none.
-    public func upload(_ id: String) throws(DatasetSpecError) -> UploadedFile {
+    /// The file of uploaded dataset `id`, or the error that says there is none; `field` names
+    /// the id's field (`dataset.id` by default).
+    public func upload(_ id: String, field: String? = nil) throws(DatasetSpecError) -> UploadedFile {
         guard let file = uploads(id) else {
-            throw DatasetSpecError(.notFound, field: "\(field).id",
+            throw DatasetSpecError(.notFound, field: field ?? "\(self.field).id",
                                    "no uploaded dataset '\(clipped(id))'; GET /datasets lists them")
         }
         return file
@@ -156,23 +157,36 @@ public struct DatasetResolver: Sendable {
         return (try resolve(spec.path ?? ""), spec.format)
     }
 
-    /// The labels file `spec` names, read (nil when it names none).
+    /// The labels `spec` names, read (nil when it names none).
     public func loadLabels(_ spec: DatasetSpec) throws -> Labels? {
-        guard let path = spec.labels else { return nil }
-        return try LabelReader.load(contentsOf: resolve(path, field: "\(field).labels"), column: spec.labelColumn)
+        guard let source = spec.labels else { return nil }
+        let (url, format, name) = try labelsFile(source)
+        return try LabelReader.load(contentsOf: url, format: format, column: spec.labelColumn, name: name)
+    }
+
+    /// The file of a labels source; for an upload also its format and how to name it.
+    private func labelsFile(_ source: LabelSource) throws(DatasetSpecError) -> (URL, DatasetFormat?, String?) {
+        switch source {
+        case .path(let path):
+            return (try resolve(path, field: "\(field).labels"), nil, nil)
+        case .upload(let id):
+            let file = try upload(id, field: "\(field).labels.id")
+            return (URL(fileURLWithPath: file.path), file.format, "uploaded dataset \(id)")
+        }
     }
 
     private func checkLabels(_ spec: DatasetSpec) throws(DatasetSpecError) {
         switch (spec.labels, spec.classes) {
         case (nil, nil):
             if spec.labelColumn != nil {
-                throw DatasetSpecError(.invalid, field: "\(field).label_column", "needs labels (a labels file under a data root)")
+                throw DatasetSpecError(.invalid, field: "\(field).label_column",
+                                       "needs labels (a labels file under a data root, or an uploaded dataset's {\"id\": …})")
             }
         case (.some, nil), (nil, .some):
             throw DatasetSpecError(.invalid, field: "\(field).classes",
                                    "labels and classes go together: labels name each sample's class, classes the ones to keep")
-        case (.some(let path), .some(let classes)):
-            _ = try resolve(path, field: "\(field).labels")
+        case (.some(let source), .some(let classes)):
+            _ = try labelsFile(source)
             guard !classes.isEmpty else {
                 throw DatasetSpecError(.invalid, field: "\(field).classes", "is empty; name at least one class")
             }

@@ -16,8 +16,9 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     public var limit: Int?
     /// An uploaded dataset's id (`POST /datasets`).
     public var id: String?
-    /// A file of class labels under a data root, one per sample (IDX labels, NPY integers, a CSV column).
-    public var labels: String?
+    /// Class labels, one per sample (IDX labels, NPY integers, a CSV column): a file under a data
+    /// root or an uploaded dataset.
+    public var labels: LabelSource?
     /// The CSV column of the labels when the file has several.
     public var labelColumn: LabelColumn?
     /// Keep only the samples whose label is one of these (needs `labels`).
@@ -25,7 +26,7 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
 
     /// A dataset specification.
     public init(path: String? = nil, format: DatasetFormat? = nil, vectors: [[Float]]? = nil, limit: Int? = nil,
-                id: String? = nil, labels: String? = nil, labelColumn: LabelColumn? = nil, classes: [Int]? = nil) {
+                id: String? = nil, labels: LabelSource? = nil, labelColumn: LabelColumn? = nil, classes: [Int]? = nil) {
         self.path = path
         self.format = format
         self.vectors = vectors
@@ -39,6 +40,11 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     /// Set in an encoder's `userInfo` to write inline vectors; otherwise only their count is
     /// written, so job answers and the per-epoch job file stay small.
     public static let includesVectors = CodingUserInfoKey(rawValue: "aeserve.includesVectors")!
+
+    /// The uploaded datasets this one reads (its samples, its labels): a job holds them.
+    public var uploadIDs: [String] {
+        [id, labels?.uploadID].compactMap { $0 }
+    }
 
     /// How the dataset is named in checkpoint metadata and logs.
     public var displayName: String {
@@ -60,7 +66,7 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         vectors = try c.decodeIfPresent([[Float]].self, forKey: .vectors)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
         id = try c.decodeIfPresent(String.self, forKey: .id)
-        labels = try c.decodeIfPresent(String.self, forKey: .labels)
+        labels = try c.decodeIfPresent(LabelSource.self, forKey: .labels)
         classes = try c.decodeIfPresent([Int].self, forKey: .classes)
         // A column number or a header name.
         if let index = try? c.decodeIfPresent(Int.self, forKey: .labelColumn) {

@@ -192,6 +192,66 @@ struct DatasetEndpointTests {
                     "conflicting_fields", mentions: ["path, id and vectors"])
     }
 
+    @Test("labels and a calibration by uploaded id: a job keeps one class, bad labels are named, an upload in use is held")
+    func labelsAndCalibrationByUpload() throws {
+        let live = try LiveService()
+        defer { live.stop() }
+        let vectors = smallVectors(count: 64)
+        let csv = vectors.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let data = try #require(try live.upload(Array(csv.utf8)).json()["id"]?.string)
+        // Labels 0, 1, 2, 0, 1, 2, …: 22 samples of class 1. A one-column CSV upload, then IDX ones.
+        let classes = (0..<64).map { $0 % 3 }
+        let labels = try #require(try live.upload(Array(classes.map { "\($0)\n" }.joined().utf8)).json()["id"]?.string)
+        let idx = try live.upload([0, 0, 0x08, 1, 0, 0, 0, 64] + classes.map { UInt8($0) })
+        let idxLabels = try #require(try idx.json()["id"]?.string, "\(idx.text)")
+
+        for source in [labels, idxLabels] {
+            let spec = #"{"id": "\#(data)", "labels": {"id": "\#(source)"}, "classes": [1]}"#
+            let job = try JobTests.submit(live, JobTests.body(model: "one-class", epochs: 1, dataset: spec))
+            let done = try JobTests.waitForJob(live, job) { $0["state"]?.string.map { ["succeeded", "failed"].contains($0) } == true }
+            #expect(done["state"]?.string == "succeeded", "\(done)")
+            #expect(done["request"]?["dataset"]?["labels"]?["id"]?.string == source)
+        }
+        // The calibration of the new version counts its validation split: a quarter of class 1's
+        // 21 samples, rounded (5), so the job trained on class 1 alone.
+        let details = try live.get("/models/one-class").json()
+        let trained = try #require(details["calibration"]?["scores"]?["mse"], "\(details)")
+        #expect(trained["count"]?.int == 5 && trained["source"]?["classes"] == .array([.number("1")]), "\(trained)")
+
+        // Recalibrated on the uploads by id: every sample of class 1, and the source says which.
+        let calibrated = try live.post("/models/one-class/versions/2/calibrate",
+                                       #"{"dataset": {"id": "\#(data)", "labels": {"id": "\#(labels)"}, "classes": [1]}}"#)
+        #expect(calibrated.status == 200, "\(calibrated.text)")
+        let mse = try #require(try calibrated.json()["calibration"]?["scores"]?["mse"])
+        #expect(mse["count"]?.int == 21 && mse["source"]?["dataset"]?.string == data, "\(mse)")
+        #expect(mse["source"]?["classes"] == .array([.number("1")]))
+
+        // Refusals name the field, the upload and the index.
+        let short = try #require(try live.upload(Array(classes.dropLast().map { "\($0)\n" }.joined().utf8)).json()["id"]?.string)
+        expectError(try live.post("/train-job", JobTests.body(dataset: #"{"id": "\#(data)", "labels": {"id": "\#(short)"}, "classes": [1]}"#)),
+                    422, "invalid_dataset", mentions: ["uploaded dataset \(short)", "63 labels", "64 samples"])
+        expectError(try live.post("/train-job", JobTests.body(dataset: #"{"id": "\#(data)", "labels": {"id": "\#(labels)"}, "classes": [1, 7]}"#)),
+                    422, "invalid_dataset", mentions: ["classes[1] is 7", "0, 1, 2"])
+        expectError(try live.post("/train-job", JobTests.body(dataset: #"{"id": "\#(data)", "labels": {"id": "ds-0000000000000000"}, "classes": [1]}"#)),
+                    422, "dataset_not_found", mentions: ["dataset.labels.id", "ds-0000000000000000"])
+        expectError(try live.post("/train-job", JobTests.body(dataset: #"{"id": "\#(data)", "labels": {"id": "\#(labels)", "x": 1}, "classes": [1]}"#)),
+                    422, "unknown_field", mentions: ["x"])
+        expectError(try live.post("/models/one-class/versions/2/calibrate", #"{"dataset": {"id": "ds-0000000000000000"}}"#),
+                    422, "dataset_not_found", mentions: ["dataset.id"])
+        // Vectors as labels are not labels.
+        expectError(try live.post("/train-job", JobTests.body(dataset: #"{"id": "\#(data)", "labels": {"id": "\#(data)"}, "classes": [1]}"#)),
+                    422, "invalid_dataset", mentions: ["uploaded dataset \(data)", "8 columns"])
+
+        // A running job holds its labels upload too.
+        let long = try JobTests.submit(live, JobTests.body(model: "one-class", epochs: 10_000,
+                                                           dataset: #"{"id": "\#(data)", "labels": {"id": "\#(labels)"}, "classes": [1]}"#))
+        try JobTests.waitForJob(live, long) { $0["state"]?.string == "running" }
+        expectError(try live.request("DELETE", "/datasets/\(labels)"), 409, "dataset_in_use", mentions: [long])
+        #expect(try live.request("DELETE", "/train-job/\(long)").status == 200)
+        try JobTests.waitForJob(live, long) { $0["state"]?.string == "cancelled" }
+        #expect(try live.request("DELETE", "/datasets/\(labels)").status == 200)
+    }
+
     @Test("uploads and deletions need the same authorisation as /train-job; reads do not")
     func auth() throws {
         let live = try LiveService(configure: { $0.apiKeys = ["k"] })

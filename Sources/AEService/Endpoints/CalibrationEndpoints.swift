@@ -53,12 +53,14 @@ extension Service {
         }
     }
 
-    /// The calibrate body's data as a matrix, and how to name it: a file under the data roots
-    /// or inline vectors, cut to the classes asked for, then to `limit` rows (as a job's dataset).
+    /// The calibrate body's data as a matrix, and how to name it: a file under the data roots,
+    /// an uploaded dataset or inline vectors, cut to the classes asked for, then to `limit` rows
+    /// (as a job's dataset).
     private func loadCalibrationData(_ body: CalibrationRequest) throws(APIError) -> (Matrix<Float>, String) {
-        let resolver = DatasetResolver(roots: DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) }))
+        let resolver = DatasetResolver(roots: DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) }),
+                                       uploads: Self.uploads(in: datasets))
         do {
-            return (try resolver.load(body.dataset).matrix, body.dataset.path ?? "inline")
+            return (try resolver.load(body.dataset).matrix, body.dataset.path ?? body.dataset.id ?? "inline")
         } catch let error as DatasetSpecError {
             switch error.kind {
             case .refused: throw APIError(403, "dataset_path_refused", error.description)

@@ -3,6 +3,7 @@
 import AEData
 import AEDatasets
 import AEJSON
+import AETraining
 import Foundation
 import HTTPServer
 import Logging
@@ -55,11 +56,11 @@ extension Service {
             try authorize(request)
             let store = try datasetStore()
             let id = request.parameter("id") ?? ""
-            // Refused while a queued or running job reads it (naming the jobs).
+            // Refused while a queued or running job reads it, as samples or labels (naming the jobs).
             let jobs = self.jobs
             let record = try Self.mapped { () throws(DatasetStoreError) in
                 try store.delete(id, usedBy: {
-                    jobs?.list().filter { !$0.state.isFinal && $0.request.dataset.id == id }.map(\.id) ?? []
+                    jobs?.list().filter { !$0.state.isFinal && $0.request.dataset.uploadIDs.contains(id) }.map(\.id) ?? []
                 })
             }
             logger.notice("dataset deleted by request", metadata: ["dataset": "\(record.id)", "request_id": "\(request.id)"])
@@ -101,6 +102,12 @@ extension Service {
             }
             return jsonResponse(writer.finish())
         }
+    }
+
+    /// The file of an uploaded dataset by id, for dataset resolvers (jobs, calibration); none
+    /// when the server keeps no dataset store (training disabled).
+    static func uploads(in store: DatasetStore?) -> @Sendable (String) -> UploadedFile? {
+        { id in (try? store?.lookup(id)).map { UploadedFile(path: $0.url.path, format: $0.format) } }
     }
 
     /// Opens the dataset store of `configuration` (in `datasets.folder`, by default under the

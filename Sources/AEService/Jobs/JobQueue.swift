@@ -354,10 +354,11 @@ public final class JobQueue: Sendable {
         return try store.saveAssignment(assignment, jobID: job.id)
     }
 
-    /// The uploaded files `dataset` names, by id, for a worker that has no dataset store.
+    /// The uploaded files `dataset` names (samples, labels), by id, for a worker that has no
+    /// dataset store.
     private func uploads(of dataset: DatasetSpec) -> [String: UploadedFile]? {
-        guard let id = dataset.id, let file = settings.uploads(id) else { return nil }
-        return [id: file]
+        let files = dataset.uploadIDs.compactMap { id in settings.uploads(id).map { (id, $0) } }
+        return files.isEmpty ? nil : Dictionary(files, uniquingKeysWith: { first, _ in first })
     }
 
     /// Applies a worker's report to the job, and tells subscribers of finished epochs.

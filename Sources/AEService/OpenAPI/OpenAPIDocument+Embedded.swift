@@ -2121,7 +2121,7 @@ extension OpenAPIDocument {
       "post": {
         "operationId": "calibrateModelVersion",
         "summary": "Recompute a version's calibration on a dataset",
-        "description": "Scores the dataset with the version (every score kind it offers, or those named) and stores the distribution as its calibration, in calibration.json beside the checkpoint: the checkpoint and its sha256 do not change. Written atomically; served at once, kept across restarts, and picked up by every server polling the same models folder. Needs the same authorization as the other mutating routes.",
+        "description": "Scores the dataset with the version (every score kind it offers, or those named) and stores the distribution as its calibration, in calibration.json beside the checkpoint: the checkpoint and its sha256 do not change. Written atomically; served at once, kept across restarts, and picked up by every server polling the same models folder. Needs the same authorization as the other mutating routes. The dataset takes every form a job's does: a path under a data root, an uploaded dataset's id or inline vectors, with labels (a file or an uploaded id) and classes.",
         "tags": [
           "models"
         ],
@@ -3100,8 +3100,16 @@ extension OpenAPIDocument {
             "description": "Keep only the samples whose label is one of these (one-class training: the normal class); needs labels. Label count ≠ sample count, classes no label has and non-integer labels are refused with 422, naming the file and the index."
           },
           "labels": {
-            "type": "string",
-            "description": "A file of class labels under a data root, one per sample: IDX labels, NPY integers or a CSV column; with classes."
+            "oneOf": [
+              {
+                "type": "string",
+                "description": "A file of class labels under a data root (setting data.roots)."
+              },
+              {
+                "$ref": "#/components/schemas/UploadedLabels"
+              }
+            ],
+            "description": "Class labels, one per sample (IDX labels, NPY integers or a CSV column), with classes: a file under a data root, or an uploaded dataset by id (upload the labels file to POST /datasets). A labels upload cannot be deleted while a queued or running job names it."
           },
           "label_column": {
             "oneOf": [
@@ -3114,6 +3122,20 @@ extension OpenAPIDocument {
               }
             ],
             "description": "The CSV column of the labels (0-based number or header name) when the file has several."
+          }
+        }
+      },
+      "UploadedLabels": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id"
+        ],
+        "description": "Labels held by an uploaded dataset: one value per row, integers.",
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "The uploaded dataset's id, as POST /datasets made it, such as ds-3f9a0c2b7d1e4f60."
           }
         }
       },
