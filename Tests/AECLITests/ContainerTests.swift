@@ -1,5 +1,6 @@
-// The Dockerfile, checked without a Docker engine: hadolint, its structure, and the release
-// binary's shared libraries against what the runtime stage installs.
+// The Dockerfile, checked without a Docker engine: hadolint, its structure, its build context,
+// and the release binary's shared libraries against what the runtime stage installs.
+// `make container-check` builds and runs the image with a real engine.
 import AETestSupport
 import Foundation
 import Testing
@@ -42,15 +43,44 @@ struct ContainerTests {
         }
 
         let volumes = Set(runtime.filter { $0.keyword == "VOLUME" }.flatMap { $0.list })
-        for volume in ["/etc/aeserve", "/var/lib/aeserve/models", "/var/lib/aeserve/state"] {
+        for volume in ["/var/lib/aeserve/models", "/var/lib/aeserve/state"] {
             #expect(volumes.contains(volume), "no VOLUME for \(volume); volumes: \(volumes.sorted())")
         }
+        // A VOLUME on the configuration would leave an anonymous volume behind every `docker run`.
+        #expect(!volumes.contains("/etc/aeserve"), "the configuration is a VOLUME: \(volumes.sorted())")
         #expect(runtime.contains { $0.keyword == "STOPSIGNAL" && $0.arguments == "SIGTERM" }, "no STOPSIGNAL SIGTERM")
         #expect(runtime.contains { $0.keyword == "EXPOSE" && $0.list.contains("8080") }, "no EXPOSE 8080")
         #expect(runtime.last { $0.keyword == "CMD" }?.list == ["aeserve", "serve", "--config", "/etc/aeserve/aeserve.json"])
 
         let devPackages = stages.installedPackages(stage: 1).filter { $0.hasSuffix("-dev") }
         #expect(devPackages.isEmpty, "the runtime stage installs development packages: \(devPackages.sorted())")
+    }
+
+    @Test("The build context holds only what COPY takes, and the build stage copies no docs or tests")
+    func buildContextIsAnAllowlist() throws {
+        let stages = try DockerfileStages(contentsOf: Self.dockerfile)
+        let ignore = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent(".dockerignore"), encoding: .utf8)
+        let patterns = ignore.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        #expect(patterns.first == "*", ".dockerignore should start by leaving everything out: \(patterns.first ?? "nothing")")
+        let allowed = Set(patterns.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) })
+        for (index, stage) in stages.stages.enumerated() {
+            for source in stages.copiedSources(stage: index) where !source.hasPrefix("/") {
+                #expect(allowed.contains(source), "COPY \(source) is not let in by .dockerignore (allowed: \(allowed.sorted()))")
+                #expect(source != "." && source != "./" && !source.hasPrefix("Tests"), "stage \(index) copies \(source)")
+            }
+        }
+        #expect(stages.stages[0].contains { $0.keyword == "ENV" && $0.arguments == "AESERVE_BUILD_TESTS=0" },
+                "the build stage must set AESERVE_BUILD_TESTS=0 (Package.swift then declares no test targets)")
+    }
+
+    @Test("docker stop's default 10 s grace outlasts the default drain, so a stopped container drains and exits 0")
+    func drainFitsTheStopGrace() throws {
+        let data = try Data(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("config/aeserve.json"))
+        let config = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let drain = try #require((config["server"] as? [String: Any])?["drain_timeout_seconds"] as? Double,
+                                 "config/aeserve.json has no server.drain_timeout_seconds")
+        #expect(drain < 10, "server.drain_timeout_seconds is \(drain); docker stop kills at 10 s")
     }
 
     @Test("make build and the image's build stage run the same script")

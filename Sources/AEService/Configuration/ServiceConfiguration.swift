@@ -11,7 +11,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var maxConnections = 1024
         /// Connections one client address may hold (0: no limit).
         public var maxConnectionsPerPeer = 256
-        public var drainTimeoutSeconds = 30.0
+        public var drainTimeoutSeconds = 8.0
         public var tlsCertificate: String?
         public var tlsPrivateKey: String?
     }
