@@ -4,7 +4,7 @@ CONFIG ?= release
 BIN = .build/$(CONFIG)/aeserve
 PYTHON = .venv/bin/python
 
-.PHONY: all bootstrap build run test models bench screenshots clean
+.PHONY: all bootstrap build run test container-check models bench screenshots clean
 
 all: build
 
@@ -20,6 +20,11 @@ run: build
 
 test: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test --parallel
+
+# Builds the Dockerfile with a real Docker engine (installed and started privately when missing)
+# and checks the image as an operator runs it; see scripts/container-check.sh.
+container-check: build
+	scripts/container-check.sh
 
 models: build
 	scripts/make-models.sh

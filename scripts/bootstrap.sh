@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what aeserve needs on a Debian machine: system packages (only those missing)
 # and the pinned Python test tools in an ignored virtual environment (.venv).
+# `bootstrap.sh container` also installs what `make container-check` needs: Debian's Docker
+# engine and mmdebstrap (which builds stand-in base images where no registry is reachable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libopenblas-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist curl wrk openssl
           chromium chromium-driver)  # the console's browser tests (scripts/check-console.py)
+[ "${1:-}" = container ] && packages+=(docker.io mmdebstrap)
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 missing=()
@@ -14,8 +17,9 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]}"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Other work on the machine may hold dpkg's lock for a while: wait for it instead of failing.
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # Python tools for the test suite and the NumPy references, pinned in one file.

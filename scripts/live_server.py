@@ -17,7 +17,44 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLED_MODELS = ("fashion-mnist", "fashion-mnist-vae")
 
 
-class LiveServer:
+class ServerClient:
+    """Requests to a running aeserve at `self.url` (a subclass sets it)."""
+
+    def is_ready(self):
+        """Whether GET /readyz answers 200 now."""
+        try:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        """(status, headers, body bytes) of one request; `body` may be bytes, str or a JSON value."""
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def wait_for_job(self, job_id, timeout=120):
+        """The job once it has ended (polls GET /train-job/{id})."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status, _, body = self.request("GET", f"/train-job/{job_id}")
+            job = json.loads(body)
+            if status == 200 and job["state"] in ("succeeded", "failed", "cancelled"):
+                return job
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"job {job_id} did not end within {timeout} s: {job}")
+            time.sleep(0.1)
+
+
+class LiveServer(ServerClient):
     """`with LiveServer(binary) as server:` starts the server; `server.url` is its base URL."""
 
     def __init__(self, binary, args=(), env=None, start_timeout=180, prepare=None):
@@ -63,7 +100,7 @@ class LiveServer:
                     self.port = int(open(port_file).read())
                 else:
                     time.sleep(0.05)
-            while not self._ready():
+            while not self.is_ready():
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"/readyz did not answer 200 within {self.start_timeout} s")
                 time.sleep(0.05)
@@ -72,13 +109,6 @@ class LiveServer:
             self.print_log()
             raise
         return self
-
-    def _ready(self):
-        try:
-            with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
 
     def stop(self, timeout=30):
         """SIGTERM by PID, then SIGKILL if it has not drained within `timeout`; returns the exit status."""
@@ -109,28 +139,3 @@ class LiveServer:
             raise RuntimeError(f"aeserve serve did not stop cleanly on SIGTERM (status {status})")
         shutil.rmtree(self.folder, ignore_errors=True)
         return False
-
-    def request(self, method, path, body=None, headers=None, timeout=60):
-        """(status, headers, body bytes) of one request; `body` may be bytes, str or a JSON value."""
-        if body is not None and not isinstance(body, (bytes, str)):
-            body = json.dumps(body)
-        if isinstance(body, str):
-            body = body.encode()
-        request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.headers, error.read()
-
-    def wait_for_job(self, job_id, timeout=120):
-        """The job once it has ended (polls GET /train-job/{id})."""
-        deadline = time.monotonic() + timeout
-        while True:
-            status, _, body = self.request("GET", f"/train-job/{job_id}")
-            job = json.loads(body)
-            if status == 200 and job["state"] in ("succeeded", "failed", "cancelled"):
-                return job
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"job {job_id} did not end within {timeout} s: {job}")
-            time.sleep(0.1)
