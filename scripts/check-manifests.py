@@ -102,9 +102,9 @@ def validate_schemas(documents, problems):
         for version in KUBERNETES_VERSIONS:
             try:
                 kubernetes_validate.validate(document, version, strict=True)
-            except kubernetes_validate.ValidationError as error:
+            except kubernetes_validate.ValidationError as error:  # the jsonschema error's fields, copied
                 problems.append(f"{path}: {name_of(document)} (Kubernetes {version}): "
-                                f"{field_path(error.caused_by)}: {error.caused_by.message}")
+                                f"{field_path(error)}: {error.message}")
             except kubernetes_validate.SchemaNotFoundError:
                 problems.append(f"{path}: {name_of(document)}: no Kubernetes {version} schema for {api} "
                                 f"{document.get('kind')}")
