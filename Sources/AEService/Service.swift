@@ -119,9 +119,10 @@ public final class Service: Sendable {
         for continuation in open { continuation.finish() }
     }
 
-    /// Stops the job queue: a running job stops at its next batch and keeps its state to resume.
+    /// Stops the job queue: a running job stops at its next batch and keeps its state to resume;
+    /// waits at most the drain timeout for its worker.
     public func stop() {
-        jobs?.stop()
+        jobs?.stop(timeout: configuration.server.drainTimeoutSeconds)
     }
 
     /// Keeps `continuation` to end it on drain (at once when already draining); returns the

@@ -65,17 +65,20 @@ public struct ServiceRunner {
 
     /// Blocks until SIGTERM or SIGINT, then drains (see `stop`).
     public func runUntilSignalled() {
-        server.runUntilSignalled(drainTimeout: drainTimeout, whenSignalled: beginDrain)
+        let jobsStopped = DispatchGroup()
+        server.runUntilSignalled(drainTimeout: drainTimeout, whenSignalled: { beginDrain(jobsStopped) })
+        jobsStopped.wait()
         service.logger.notice("stopped")
     }
 
-    /// Drains: /readyz turns 503 and event streams end, a running training job stops at its
-    /// next batch with its state kept for resuming, then the server stops accepting and
-    /// finishes in-flight requests. The job stops first so that neither it nor a client
-    /// waiting on it can hold the drain until its end.
+    /// Drains: /readyz turns 503 and event streams end, a running training job's worker is
+    /// told to stop at its next batch with its state kept for resuming, and meanwhile the server
+    /// stops accepting and finishes in-flight requests. Returns when both are done.
     public func stop() {
-        beginDrain()
+        let jobsStopped = DispatchGroup()
+        beginDrain(jobsStopped)
         server.shutdown(drainTimeout: drainTimeout)
+        jobsStopped.wait()
         service.logger.notice("stopped")
     }
 
@@ -83,9 +86,18 @@ public struct ServiceRunner {
         .milliseconds(Int64(service.configuration.server.drainTimeoutSeconds * 1000))
     }
 
-    private func beginDrain() {
+    /// Starts the drain; `jobsStopped` is left when the job queue has stopped. The queue stops
+    /// beside the connection drain, not before it, so that the two together fit in the drain
+    /// timeout and so in an engine's stop grace (`docker stop` waits 10 s): a worker slow to
+    /// stop costs its grace period once, not on top of the requests still finishing.
+    private func beginDrain(_ jobsStopped: DispatchGroup) {
         service.logger.notice("draining", metadata: ["timeout_seconds": "\(service.configuration.server.drainTimeoutSeconds)"])
         service.beginDrain()
-        service.stop()
+        jobsStopped.enter()
+        let service = service
+        Thread.detachNewThread {
+            service.stop()
+            jobsStopped.leave()
+        }
     }
 }
