@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libopenblas-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist curl wrk openssl
-          chromium chromium-driver)  # the console's browser tests (scripts/check-console.py)
+          chromium chromium-driver  # the console's browser tests (scripts/check-console.py)
+          nginx)  # replicas behind a proxy (scripts/check-replicas.py)
 [ "${1:-}" = container ] && packages+=(docker.io mmdebstrap)
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

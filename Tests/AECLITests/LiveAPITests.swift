@@ -1,6 +1,7 @@
 // The API checked against a real `aeserve serve` (started by the scripts on a free loopback
 // port with temporary models and state, and stopped by PID): the README's curl examples,
-// schemathesis against openapi.json, and the web console in headless Chromium.
+// schemathesis against openapi.json, the web console in headless Chromium, and replicas behind
+// nginx routed by deploy/nginx/.
 import AETestSupport
 import Foundation
 import Testing
@@ -32,6 +33,14 @@ struct LiveAPITests {
     func generatedClient() throws {
         let result = try runCheck("scripts/check-generated-client.py")
         #expect(result.status == 0, "scripts/check-generated-client.py failed:\n\(result.output)")
+    }
+
+    @Test("two serving replicas and a trainer behind nginx on one models folder: jobs, activations and a rolling restart under load (scripts/check-replicas.py)",
+          .timeLimit(.minutes(3)))
+    func replicasBehindNginx() throws {
+        let result = try runCheck("scripts/check-replicas.py")
+        #expect(result.status == 0, "scripts/check-replicas.py failed:\n\(result.output)")
+        #expect(result.output.contains("0 non-2xx, 0 socket errors"), "the rolling restart was not checked:\n\(result.output)")
     }
 
     /// Runs a check script with the project's Python and the `aeserve` built with the tests.
