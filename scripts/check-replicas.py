@@ -21,17 +21,14 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from live_server import ROOT, ServerClient  # noqa: E402
+from live_server import ROOT, Failure, ServerClient, check, free_port, stop_process  # noqa: E402
 
 POLL_SECONDS = 1.0
 # How late past one poll interval a replica may notice a change: a loaded CI machine delays
@@ -42,21 +39,6 @@ MODEL = "replicas"
 # about 100 s on 2 cores with a load average of 20 (three debug-built servers starting side by
 # side, then each replica drained and started again); far less on a quiet machine.
 TIME_BOUND_SECONDS = 150
-
-
-class Failure(Exception):
-    """A check that did not hold."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Endpoint(ServerClient):
@@ -126,15 +108,7 @@ class Replica(Endpoint):
 
     def stop(self, timeout=30):
         """SIGTERM by PID; the exit status (None if it had to be killed)."""
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            return None
+        return stop_process(self.process, timeout)
 
     def log_tail(self, lines=30):
         try:

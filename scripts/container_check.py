@@ -18,27 +18,12 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from live_server import LiveServer, ServerClient  # noqa: E402
+from live_server import Failure, LiveServer, ServerClient, check, free_port  # noqa: E402
 
 DATASETS = "/usr/share/datasets"
 FASHION_TEST = f"{DATASETS}/fashion-mnist/t10k-images-idx3-ubyte.gz"
 UID = 10001
 STOP_GRACE = 10  # docker stop's default
-
-
-class Failure(Exception):
-    """A check that did not hold; its message says what was expected and what was got."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Container(ServerClient):

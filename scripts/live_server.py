@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,36 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLED_MODELS = ("fashion-mnist", "fashion-mnist-vae")
+
+
+class Failure(Exception):
+    """A check that did not hold; its message says what was expected and what was got."""
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def free_port():
+    """A loopback port free now (another process may still take it before it is bound)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_process(process, timeout=30):
+    """SIGTERM by PID, then SIGKILL if it has not exited within `timeout`; the exit status, or
+    None when it had to be killed or never started."""
+    if process is None or process.poll() is not None:
+        return None if process is None else process.returncode
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        return None
 
 
 class ServerClient:
@@ -112,15 +143,7 @@ class LiveServer(ServerClient):
 
     def stop(self, timeout=30):
         """SIGTERM by PID, then SIGKILL if it has not drained within `timeout`; returns the exit status."""
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            return None
+        return stop_process(self.process, timeout)
 
     def print_log(self, lines=60):
         try:
