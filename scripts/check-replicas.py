@@ -14,6 +14,7 @@ Every process is started here, on free loopback ports, and stopped by its PID.
 Usage: check-replicas.py --aeserve .build/debug/aeserve [--seconds 90]
 """
 import argparse
+import ctypes
 import gzip
 import json
 import os
@@ -282,8 +283,13 @@ def rolling_restart_under_load(proxy, replicas, seconds, folder):
         check(wrk.poll() is None,
               f"the restarts took {time.monotonic() - started:.1f} s, longer than the {seconds} s of load")
         time.sleep(1.0)  # load on both restarted replicas, then wrk stops and prints its summary
-        os.kill(wrk.pid, signal.SIGINT)
-        output, _ = wrk.communicate(timeout=30)
+        # To wrk's main thread (its thread id is its PID): only there does SIGINT cut the sleep
+        # that lasts the whole -d; a process-wide kill may land on a worker thread instead.
+        ctypes.CDLL(None, use_errno=True).tgkill(wrk.pid, wrk.pid, signal.SIGINT)
+        try:
+            output, _ = wrk.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise Failure("wrk did not stop within 30 s of SIGINT")
     finally:
         if wrk.poll() is None:
             wrk.kill()
