@@ -29,13 +29,14 @@ container-check: build
 models: build
 	scripts/make-models.sh
 
-# Engine (vs NumPy), HTTP server, the whole service under wrk, publishing under load, OIP and
-# batching, dataset uploads (beside dd and gzip -d), then one-class anomaly detection against PCA
-# and an isolation forest; see BENCHMARKS.md.
+# Engine (vs NumPy), HTTP server, the whole service under wrk, latency while a job trains (yield
+# timer on and off), publishing under load, OIP and batching, dataset uploads (beside dd and
+# gzip -d), then one-class anomaly detection against PCA and an isolation forest; see BENCHMARKS.md.
 bench: build
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench.sh
 	scripts/bench-http.sh
 	scripts/bench-service.sh
+	scripts/bench-training-latency.sh
 	scripts/bench-publish.sh
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-oip.sh
 	AESERVE_PYTHON=$(CURDIR)/$(PYTHON) scripts/bench-upload.sh

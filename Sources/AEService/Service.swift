@@ -76,6 +76,7 @@ public final class Service: Sendable {
             settings.worker.memoryLimitBytes = configuration.training.memoryLimitBytes > 0
                 ? configuration.training.memoryLimitBytes : nil
             settings.worker.maxAttempts = configuration.training.maxAttempts
+            settings.worker.yieldIntervalMicroseconds = configuration.training.yieldIntervalMicroseconds
             settings.worker.executable = configuration.training.workerExecutable ?? Self.ownExecutable
             settings.dataRoots = DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) })
             jobs = JobQueue(store: try JobStore(root: state.appendingPathComponent("jobs")), registry: registry,

@@ -22,7 +22,7 @@ struct ServiceConfigurationTests {
     func layering() async throws {
         let environment = ["AESERVE_SERVER_PORT": "9001", "AESERVE_MODELS_DEFAULT": "other",
                            "AESERVE_DATA_ROOTS": "/a,/b", "AESERVE_TRAINING_ENABLED": "false", "UNRELATED": "x",
-                           "AESERVE_DATASETS_MAX_UPLOAD_BYTES": "1048576"]
+                           "AESERVE_DATASETS_MAX_UPLOAD_BYTES": "1048576", "AESERVE_TRAINING_YIELD_INTERVAL_MICROSECONDS": "0"]
         let loaded = try await ServiceConfiguration.load(file: Self.file, environment: environment,
                                                          overrides: ["server.port": 9002])
         #expect(loaded.server.port == 9002)
@@ -31,6 +31,7 @@ struct ServiceConfigurationTests {
         #expect(loaded.training.enabled == false)
         #expect(loaded.limits.bodyBytes == 16 << 20)
         #expect(loaded.datasets.maxUploadBytes == 1 << 20 && loaded.datasets.quotaBytes == 20 << 30)
+        #expect(loaded.training.yieldIntervalMicroseconds == 0 && loaded.training.threads == 1)
     }
 
     @Test("models.model_name with models.model_base_path serves that one model, the default for requests naming none")

@@ -104,6 +104,8 @@ extension ServiceConfiguration {
         c.training.memoryLimitBytes = try r.int("training.memory_limit_bytes", c.training.memoryLimitBytes,
                                                 allowed: 0...1 << 50)
         c.training.maxAttempts = try r.int("training.max_attempts", c.training.maxAttempts, allowed: 1...100)
+        c.training.yieldIntervalMicroseconds = try r.int("training.yield_interval_microseconds",
+                                                         c.training.yieldIntervalMicroseconds, allowed: 0...1_000_000)
         c.datasets.folder = try r.optionalString("datasets.folder")
         c.datasets.maxUploadBytes = try r.int("datasets.max_upload_bytes", c.datasets.maxUploadBytes, allowed: 1...1 << 40)
         c.datasets.quotaBytes = try r.int("datasets.quota_bytes", c.datasets.quotaBytes, allowed: 1...1 << 50)

@@ -66,6 +66,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var memoryLimitBytes = 4 << 30
         /// Worker processes one job may use up (crashes) before it fails.
         public var maxAttempts = 3
+        /// How often a worker's training thread gives its core up, in microseconds (0: never).
+        public var yieldIntervalMicroseconds = 100
         /// The binary started as `aeserve train-worker`; nil: this process's own.
         public var workerExecutable: String?
     }
