@@ -70,3 +70,29 @@ wrk_figures() {
 
 # cpu_ticks PID: the process's user + system CPU so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# bench_job: writes $work/job.json, the training job that bench-service.sh and
+# bench-training-latency.sh run beside their load: a 784-512-128-32 autoencoder on the
+# Fashion-MNIST training set, 50 epochs (longer than any benchmark), not activated.
+bench_job() {
+  python3 - "$work" <<'PY'
+import json, sys
+job = {"model": "bench-job", "architecture": {"kind": "autoencoder", "input_dim": 784,
+       "encoder": [{"units": 512, "activation": "relu"}, {"units": 128, "activation": "relu"}, {"units": 32, "activation": "linear"}],
+       "decoder": [{"units": 128, "activation": "relu"}, {"units": 512, "activation": "relu"}, {"units": 784, "activation": "sigmoid"}]},
+       "dataset": {"path": "fashion-mnist/train-images-idx3-ubyte.gz"}, "training": {"epochs": 50, "batch_size": 256}, "activate": False}
+json.dump(job, open(f"{sys.argv[1]}/job.json", "w"))
+PY
+}
+
+# start_bench_job: submits $work/job.json to the server on $port and waits until it runs; sets $job.
+start_bench_job() {
+  local state=
+  curl -sf -X POST "http://127.0.0.1:$port/train-job" -H 'Content-Type: application/json' --data-binary @"$work/job.json" > "$work/job.out"
+  job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/job.out")
+  for _ in $(seq 600); do
+    state=$(curl -sf "http://127.0.0.1:$port/train-job/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    [ "$state" = running ] && break; sleep 0.05
+  done
+  [ "$state" = running ] || { echo "the benchmark's training job did not start (state $state)" >&2; exit 1; }
+}

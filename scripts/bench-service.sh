@@ -12,14 +12,7 @@ bin=${AESERVE_BIN:-.build/release/aeserve}
 . scripts/bench-lib.sh
 serve_prelude
 fashion_bodies
-python3 - "$work" <<'PY'
-import json, sys
-job = {"model": "bench-job", "architecture": {"kind": "autoencoder", "input_dim": 784,
-       "encoder": [{"units": 512, "activation": "relu"}, {"units": 128, "activation": "relu"}, {"units": 32, "activation": "linear"}],
-       "decoder": [{"units": 128, "activation": "relu"}, {"units": 512, "activation": "relu"}, {"units": 784, "activation": "sigmoid"}]},
-       "dataset": {"path": "fashion-mnist/train-images-idx3-ubyte.gz"}, "training": {"epochs": 50, "batch_size": 256}, "activate": False}
-json.dump(job, open(f"{sys.argv[1]}/job.json", "w"))
-PY
+bench_job
 python3 -c 'import json, sys; b = json.load(open(sys.argv[1])); b["feature_errors"] = True; json.dump(b, open(sys.argv[2], "w"))' \
   "$work/batch.json" "$work/features.json"
 post_script one "$work/one.json"
@@ -75,12 +68,7 @@ echo
 echo "requests/s ratios (1.00: as fast):"
 ratios
 echo
-curl -sf -X POST "http://127.0.0.1:$port/train-job" -H 'Content-Type: application/json' --data-binary @"$work/job.json" > "$work/job.out"
-job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/job.out")
-for _ in $(seq 400); do
-  state=$(curl -sf "http://127.0.0.1:$port/train-job/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-  [ "$state" = running ] && break; sleep 0.05
-done
+start_bench_job
 table " (training)"
 curl -sf -X DELETE "http://127.0.0.1:$port/train-job/$job" > /dev/null
 echo

@@ -13,15 +13,7 @@ bin=${AESERVE_BIN:-.build/release/aeserve}
 serve_prelude
 fashion_bodies
 post_script one "$work/one.json"
-# The job of bench-service.sh: long enough to outlast every run below.
-python3 - "$work" <<'PY'
-import json, sys
-job = {"model": "bench-job", "architecture": {"kind": "autoencoder", "input_dim": 784,
-       "encoder": [{"units": 512, "activation": "relu"}, {"units": 128, "activation": "relu"}, {"units": 32, "activation": "linear"}],
-       "decoder": [{"units": 128, "activation": "relu"}, {"units": 512, "activation": "relu"}, {"units": 784, "activation": "sigmoid"}]},
-       "dataset": {"path": "fashion-mnist/train-images-idx3-ubyte.gz"}, "training": {"epochs": 50, "batch_size": 256}, "activate": False}
-json.dump(job, open(f"{sys.argv[1]}/job.json", "w"))
-PY
+bench_job
 
 row() {  # label, connections
   local file="$work/out.txt" rps p50 p99 errors
@@ -29,17 +21,6 @@ row() {  # label, connections
   wrk -t1 -c"$2" -d"${duration}s" --latency -s "$work/one.lua" "http://127.0.0.1:$port/encode" > "$file"
   read -r rps p50 p99 errors <<<"$(wrk_figures "$file")"
   printf '| %-32s | %5s | %10s | %8s | %8s | %s\n' "$1" "$2" "$rps" "$p50" "$p99" "$errors"
-}
-
-start_job() {
-  curl -sf -X POST "http://127.0.0.1:$port/train-job" -H 'Content-Type: application/json' --data-binary @"$work/job.json" > "$work/job.out"
-  job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/job.out")
-  for _ in $(seq 600); do
-    state=$(curl -sf "http://127.0.0.1:$port/train-job/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-    [ "$state" = running ] && break; sleep 0.05
-  done
-  [ "$state" = running ] || { echo "the training job did not start (state $state)" >&2; exit 1; }
-  sleep 2  # past the worker's data loading, into the epochs
 }
 
 echo "POST /encode, one Fashion-MNIST image, bundled model; wrk -t1 -d${duration}s on 127.0.0.1, $(nproc) cores shared by wrk, the server and the worker"
@@ -51,7 +32,8 @@ for conns in 4 64; do row "idle" "$conns"; done
 stop_server
 for interval in 100 0; do
   start_server AESERVE_TRAINING_YIELD_INTERVAL_MICROSECONDS="$interval"
-  start_job
+  start_bench_job
+  sleep 2  # past the worker's data loading, into the epochs
   label="training, yield every $interval µs"
   [ "$interval" = 0 ] && label="training, no yield timer"
   for conns in 4 64; do row "$label" "$conns"; done
