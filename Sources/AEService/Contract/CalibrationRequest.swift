@@ -18,17 +18,9 @@ struct CalibrationRequest: Decodable, Sendable {
     /// ELBO draws, seed and objective, each optional.
     var samples: Int?, seed: UInt64?, beta: Double?, loss: Loss?
 
-    /// Parses `body` strictly (unknown and duplicate fields refused, each error naming its
-    /// field), then holds inline vectors to `maxInlineVectors`, as a job's.
-    static func parse(_ body: [UInt8], maxInlineVectors: Int) throws(APIError) -> CalibrationRequest {
-        let request = try decodeStrictJSON(CalibrationRequest.self, from: body)
-        if let vectors = request.dataset.vectors, vectors.count > maxInlineVectors {
-            throw APIError.invalid("dataset_too_large", """
-                dataset.vectors has \(vectors.count) vectors; the limit is \(maxInlineVectors) \
-                (setting training.max_inline_vectors); upload the data (POST /datasets) or use a file under a data root
-                """)
-        }
-        return request
+    /// Parses `body` strictly: unknown and duplicate fields refused, each error naming its field.
+    static func parse(_ body: [UInt8]) throws(APIError) -> CalibrationRequest {
+        try decodeStrictJSON(CalibrationRequest.self, from: body)
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
@@ -73,5 +65,19 @@ struct CalibrationRequest: Decodable, Sendable {
                 throw APIError.invalid("invalid_field", "elbo.beta must be ≥ 0, got \(beta)")
             }
         }
+    }
+}
+
+/// The answer to a calibrate request: the version, its checkpoint's sha256 (unchanged) and its
+/// calibration as now served.
+struct CalibrationAnswer: Encodable, Sendable {
+    var model: ModelReference
+    var sha256: String
+    var calibration: NullableCalibration
+
+    /// The model and version calibrated.
+    struct ModelReference: Encodable, Sendable {
+        var name: String
+        var version: Int
     }
 }

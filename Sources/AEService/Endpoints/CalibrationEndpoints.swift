@@ -18,7 +18,7 @@ extension Service {
             guard let version = Int(text), version >= 1, String(version) == text else {
                 throw APIError.notFound("unknown_version", "version '\(text.prefix(32))' is not a positive integer")
             }
-            let body = try CalibrationRequest.parse(request.body, maxInlineVectors: configuration.training.maxInlineVectors)
+            let body = try CalibrationRequest.parse(request.body)
             let served = try lookup(name, version)
             let kinds = body.scores ?? ScoreKind.available(for: served.architecture)
             if let kind = kinds.first(where: { !ScoreKind.available(for: served.architecture).contains($0) }) {
@@ -46,39 +46,30 @@ extension Service {
             logger.notice("model calibrated by request", metadata: [
                 "model": "\(served.name)", "version": "\(served.version)", "dataset": "\(description)",
                 "rows": "\(data.rows)", "request_id": "\(request.id)"])
-            return try foundationJSON([
-                "model": ["name": updated.name, "version": updated.version] as [String: Any],
-                "sha256": updated.sha256, "calibration": calibrationObject(updated.calibration) ?? NSNull(),
-            ])
+            let answer = CalibrationAnswer(model: .init(name: updated.name, version: updated.version), sha256: updated.sha256,
+                                           calibration: NullableCalibration(set: updated.calibration))
+            return jsonResponse(Array(try Self.jobEncoder.encode(answer)))
         }
     }
 
     /// The calibrate body's data as a matrix, and how to name it: a file under the data roots,
-    /// an uploaded dataset or inline vectors, cut to the classes asked for, then to `limit` rows
-    /// (as a job's dataset).
+    /// an uploaded dataset or inline vectors, checked as a job's dataset is, cut to the classes
+    /// asked for, then to `limit` rows. The width is checked against the model's by the scoring.
     private func loadCalibrationData(_ body: CalibrationRequest) throws(APIError) -> (Matrix<Float>, String) {
         let resolver = DatasetResolver(roots: DataRoots(configuration.dataRoots.map { URL(fileURLWithPath: $0) }),
                                        uploads: Self.uploads(in: datasets))
         do {
+            try JobValidator.checkDataset(body.dataset, width: nil, resolver: resolver,
+                                          maxInlineVectors: configuration.training.maxInlineVectors)
             return (try resolver.load(body.dataset).matrix, body.dataset.path ?? body.dataset.id ?? "inline")
+        } catch let error as JobError {
+            throw APIError(error)
         } catch let error as DatasetSpecError {
-            switch error.kind {
-            case .refused: throw APIError(403, "dataset_path_refused", error.description)
-            case .notFound: throw APIError.invalid("dataset_not_found", error.description)
-            case .missing: throw APIError.invalid("missing_dataset", error.description)
-            case .conflicting: throw APIError.invalid("conflicting_fields", error.description)
-            case .invalid: throw APIError.invalid("invalid_dataset", error.description)
-            }
+            throw APIError(JobError(error))
         } catch let error as DataError {
             throw APIError.invalid("invalid_dataset", "dataset: \(error.description)")
         } catch {
             throw APIError.invalid("invalid_dataset", "dataset: \(error)")
         }
-    }
-
-    /// A version's calibrations as JSON objects keyed by score kind, for /models and answers.
-    func calibrationObject(_ calibration: CalibrationSet?) -> Any? {
-        guard let calibration else { return nil }
-        return try? JSONSerialization.jsonObject(with: Data(CalibrationFile.encode(calibration)))
     }
 }

@@ -63,29 +63,28 @@ struct JobValidator: Sendable {
         case (nil, .some(let version)):
             width = try baseWidth(request.model, version)
         }
-        do {
-            try DatasetResolver(roots: dataRoots, uploads: uploads).check(request.dataset, width: width)
-        } catch {
-            switch error.kind {
-            case .notFound: throw .invalid(code: "dataset_not_found", message: error.description)
-            case .refused: throw .pathRefused(error.description)
-            case .missing: throw .invalid(code: "missing_dataset", message: error.description)
-            case .conflicting: throw .invalid(code: "conflicting_fields", message: error.description)
-            case .invalid: throw .invalid(code: "invalid_dataset", message: error.description)
-            }
-        }
-        if let vectors = request.dataset.vectors, vectors.count > limits.maxInlineVectors {
-            throw .invalid(code: "dataset_too_large", message: """
-                dataset.vectors has \(vectors.count) vectors; the limit is \(limits.maxInlineVectors) \
-                (setting training.max_inline_vectors); use a file under a data root
-                """)
-        }
+        try Self.checkDataset(request.dataset, width: width, resolver: DatasetResolver(roots: dataRoots, uploads: uploads),
+                              maxInlineVectors: limits.maxInlineVectors)
         // Labels are read now (a small file) and held against the samples' count, so that a
         // bad labels file is refused with the job, not by its worker minutes later.
         do {
             try DatasetResolver(roots: dataRoots, uploads: uploads).checkLabels(contentsOf: request.dataset)
         } catch {
             throw .invalid(code: "invalid_dataset", message: "dataset: \(error)")
+        }
+    }
+
+    /// The checks every dataset a client names must pass before its data is read — a job's and
+    /// a calibration's alike: its form (one of path, id and vectors), its path or id, inline
+    /// vectors against `width` and against `training.max_inline_vectors`.
+    static func checkDataset(_ dataset: DatasetSpec, width: Int?, resolver: DatasetResolver,
+                             maxInlineVectors: Int) throws(JobError) {
+        do { try resolver.check(dataset, width: width) } catch { throw JobError(error) }
+        if let vectors = dataset.vectors, vectors.count > maxInlineVectors {
+            throw .invalid(code: "dataset_too_large", message: """
+                dataset.vectors has \(vectors.count) vectors; the limit is \(maxInlineVectors) \
+                (setting training.max_inline_vectors); upload the data (POST /datasets) or use a file under a data root
+                """)
         }
     }
 
@@ -117,6 +116,19 @@ struct JobValidator: Sendable {
                 (batch_size × \(size.activationsPerSample) values per sample); the limit is \
                 \(limits.maxBatchActivations) (setting training.max_batch_activations); lower training.batch_size
                 """)
+        }
+    }
+}
+
+extension JobError {
+    /// The refusal of a dataset the resolver found wrong, under the code a client sees.
+    init(_ error: DatasetSpecError) {
+        switch error.kind {
+        case .notFound: self = .invalid(code: "dataset_not_found", message: error.description)
+        case .refused: self = .pathRefused(error.description)
+        case .missing: self = .invalid(code: "missing_dataset", message: error.description)
+        case .conflicting: self = .invalid(code: "conflicting_fields", message: error.description)
+        case .invalid: self = .invalid(code: "invalid_dataset", message: error.description)
         }
     }
 }
