@@ -32,16 +32,14 @@ struct InspectCommand: ParsableCommand {
         let facts = loaded.metadata.dictionary.filter { $0.key != "architecture" && $0.key != "format" }
         let calibration = try CalibrationFile.load(contentsOf: CalibrationFile.url(besideCheckpoint: url))
         if json {
-            var object: [String: Any] = [
-                "path": url.path, "sha256": loaded.sha256, "bytes": loaded.byteCount,
-                "parameters": model.parameterCount, "kind": a.kind.rawValue, "input_dim": a.inputDimension,
-                "latent_dim": a.latentDimension,
-                "layers": layers.map { ["name": $0.name, "weight_shape": $0.shape, "activation": $0.activation] },
-                "training": facts,
-            ]
-            object["architecture"] = try JSONSerialization.jsonObject(with: Data(a.jsonText().utf8))
-            object["calibration"] = try calibration.map { try JSONSerialization.jsonObject(with: Data(CalibrationFile.encode($0))) } ?? NSNull()
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            let report = InspectReport(
+                path: url.path, sha256: loaded.sha256, bytes: loaded.byteCount, parameters: model.parameterCount,
+                kind: a.kind.rawValue, inputDimension: a.inputDimension, latentDimension: a.latentDimension,
+                layers: layers.map { InspectReport.Layer(name: $0.name, weightShape: $0.shape, activation: $0.activation) },
+                training: facts, architecture: a, calibration: NullableCalibration(set: calibration))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(report)
             print(String(decoding: data, as: UTF8.self))
             return
         }
@@ -68,5 +66,37 @@ struct InspectCommand: ParsableCommand {
         } else {
             print("  calibration  none (aeserve calibrate \(path) --dataset …)")
         }
+    }
+}
+
+/// `aeserve inspect --json`: the checkpoint's facts, encoded once.
+private struct InspectReport: Encodable {
+    var path: String
+    var sha256: String
+    var bytes: Int
+    var parameters: Int
+    var kind: String
+    var inputDimension: Int
+    var latentDimension: Int
+    var layers: [Layer]
+    var training: [String: String]
+    var architecture: Architecture
+    var calibration: NullableCalibration
+
+    /// One dense layer: its tensor name, weight shape [outputs, inputs] and activation.
+    struct Layer: Encodable {
+        var name: String
+        var weightShape: [Int]
+        var activation: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, activation
+            case weightShape = "weight_shape"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, sha256, bytes, parameters, kind, layers, training, architecture, calibration
+        case inputDimension = "input_dim", latentDimension = "latent_dim"
     }
 }

@@ -94,15 +94,12 @@ struct ScoreCommand: ParsableCommand {
             try DatasetWriter.write(scores, rows: scores.count, columns: 1, to: URL(fileURLWithPath: output))
         }
         if json {
-            var object: [String: Any] = [
-                "model": url.path, "score": score.rawValue, "count": scores.count, "flagged": flagged,
-                "threshold": ["value": thresholdValue, "description": thresholdText] as [String: Any],
-            ]
-            if let metrics {
-                object["evaluation"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(metrics))
-                object["normal_classes"] = normalClasses?.classes ?? []
-            }
-            let text = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let report = ScoreReport(model: url.path, score: score.rawValue, count: scores.count, flagged: flagged,
+                                     threshold: .init(value: thresholdValue, description: thresholdText),
+                                     evaluation: metrics, normalClasses: metrics == nil ? nil : normalClasses?.classes ?? [])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let text = try encoder.encode(report)
             print(String(decoding: text, as: UTF8.self))
             return
         }
@@ -130,5 +127,27 @@ struct ScoreCommand: ParsableCommand {
         }
         let (value, interpolated) = try calibrated.threshold(atQuantile: quantile)
         return (value, "calibration q\(quantile)\(interpolated ? ", interpolated" : "") of \(calibrated.count) \(calibrated.source.kind) vectors")
+    }
+}
+
+/// `aeserve score --json`: the counts, the threshold and, with labels, the evaluation.
+private struct ScoreReport: Encodable {
+    var model: String
+    var score: String
+    var count: Int
+    var flagged: Int
+    var threshold: Threshold
+    var evaluation: DetectionMetrics?
+    var normalClasses: [Int]?
+
+    /// The threshold applied, and where it came from.
+    struct Threshold: Encodable {
+        var value: Double
+        var description: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, score, count, flagged, threshold, evaluation
+        case normalClasses = "normal_classes"
     }
 }

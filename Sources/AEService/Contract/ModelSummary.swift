@@ -81,16 +81,6 @@ struct VersionDetail: Encodable, Sendable {
     }
 }
 
-/// A calibration written as JSON null when there is none (a field the contract always has).
-struct NullableCalibration: Encodable, Sendable {
-    var set: CalibrationSet?
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if let set { try container.encode(set) } else { try container.encodeNil() }
-    }
-}
-
 /// GET /models: every served model and the default one.
 struct ModelList: Encodable, Sendable {
     var models: [ModelSummary]

@@ -9,9 +9,7 @@ import HTTPServer
 extension Service {
     func addDataFileRoutes(to router: inout Router) {
         route(&router, .get, "/data/files") { [self] _ in
-            let listing = DataFileListing.scan(dataRoots)
-            let files = listing.files.map { ["path": $0.path, "format": $0.format.rawValue, "bytes": $0.bytes] as [String: Any] }
-            return try foundationJSON(["files": files, "truncated": listing.truncated])
+            jsonResponse(Array(try Self.jobEncoder.encode(DataFileListing.scan(dataRoots))))
         }
         route(&router, .get, "/data/rows") { [self] request in
             let path = try Self.query(request, "path")
@@ -79,9 +77,9 @@ extension APIError {
 }
 
 /// The dataset files found under the data roots.
-struct DataFileListing: Sendable {
+struct DataFileListing: Encodable, Sendable {
     /// One file: its path relative to its root, its format and size.
-    struct File: Sendable {
+    struct File: Encodable, Sendable {
         var path: String
         var format: DatasetFormat
         var bytes: Int
@@ -90,7 +88,6 @@ struct DataFileListing: Sendable {
     var files: [File] = []
     /// Whether the walk stopped at one of its bounds before seeing everything.
     var truncated = false
-
     /// At most this many files are listed.
     static let maxFiles = 500
     /// At most this many directory entries are looked at, so a huge root cannot make a slow request.

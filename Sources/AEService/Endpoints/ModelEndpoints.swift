@@ -63,12 +63,6 @@ extension Service {
     }
 }
 
-/// A JSON response from Foundation objects (for small, rarely hit bodies).
-func foundationJSON(_ object: Any, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) throws -> HTTPResponse {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return jsonResponse(Array(data), status: status, headers: headers)
-}
-
 extension RegistryError {
     /// The API's answer to this error: 404 for what does not exist, 503 for what cannot be
     /// read or stored now.
