@@ -8,26 +8,37 @@ import Testing
 
 @Suite("anomaly detection on the command line", .serialized)
 struct AnomalyCommandTests {
-    /// 96 samples of 6 features: class 0 near a 2-dimensional subspace, class 1 (every fourth
-    /// sample) scattered; returns the data and labels files.
-    static func writeLabelledData(to directory: URL) throws -> (URL, URL) {
-        var rows: [String] = [], labels: [String] = ["label"]
-        var state: UInt64 = 7
-        func random() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
+    /// A temporary folder with 96 samples of 6 features (class 0 near a 2-dimensional subspace,
+    /// class 1, every fourth sample, scattered), their labels and a 6-feature architecture.
+    struct Workspace {
+        let directory: URL, data: URL, labels: URL, architecture: URL
+
+        init() throws {
+            directory = try TestEnvironment.temporaryDirectory("aeserve-anomaly")
+            data = directory.appendingPathComponent("data.csv")
+            labels = directory.appendingPathComponent("labels.csv")
+            architecture = directory.appendingPathComponent("arch.json")
+            var rows: [String] = [], classes: [String] = ["label"]
+            var state: UInt64 = 7
+            func random() -> Double {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Double(state >> 11) / Double(1 << 53)
+            }
+            for i in 0..<96 {
+                let anomalous = i % 4 == 3
+                let a = random(), b = random()
+                let values = (0..<6).map { j in anomalous ? random() : 0.1 + 0.4 * a * Double(j % 3) / 2 + 0.4 * b * Double(j % 2) }
+                rows.append(values.map { String(format: "%.4f", $0) }.joined(separator: ","))
+                classes.append(anomalous ? "1" : "0")
+            }
+            try (rows.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
+            try (classes.joined(separator: "\n") + "\n").write(to: labels, atomically: true, encoding: .utf8)
+            try CommandLineTests.architecture.write(to: architecture, atomically: true, encoding: .utf8)
         }
-        for i in 0..<96 {
-            let anomalous = i % 4 == 3
-            let a = random(), b = random()
-            let values = (0..<6).map { j in anomalous ? random() : 0.1 + 0.4 * a * Double(j % 3) / 2 + 0.4 * b * Double(j % 2) }
-            rows.append(values.map { String(format: "%.4f", $0) }.joined(separator: ","))
-            labels.append(anomalous ? "1" : "0")
+
+        func remove() {
+            try? FileManager.default.removeItem(at: directory)
         }
-        let data = directory.appendingPathComponent("data.csv"), labelFile = directory.appendingPathComponent("labels.csv")
-        try (rows.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
-        try (labels.joined(separator: "\n") + "\n").write(to: labelFile, atomically: true, encoding: .utf8)
-        return (data, labelFile)
     }
 
     static func calibration(_ path: String) throws -> CalibrationSet {
@@ -36,11 +47,9 @@ struct AnomalyCommandTests {
 
     @Test("train --labels --classes keeps one class and calibrates on its validation split, the same numbers for the same seed")
     func oneClassTraining() throws {
-        let directory = try TestEnvironment.temporaryDirectory("aeserve-anomaly")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (data, labels) = try Self.writeLabelledData(to: directory)
-        let archURL = directory.appendingPathComponent("arch.json")
-        try CommandLineTests.architecture.write(to: archURL, atomically: true, encoding: .utf8)
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let (directory, data, labels, archURL) = (workspace.directory, workspace.data, workspace.labels, workspace.architecture)
         let out = directory.appendingPathComponent("models/normal").path
         let train = ["train", "--architecture", archURL.path, "--dataset", data.path, "--labels", labels.path, "--classes", "0",
                      "--epochs", "3", "--batch-size", "8", "--seed", "5", "--validation-split", "0.25", "--out", out]
@@ -67,14 +76,12 @@ struct AnomalyCommandTests {
 
     @Test("calibrate rewrites calibration.json only: the checkpoint's bytes stay; --validation-split finds the training split again")
     func calibrate() throws {
-        let directory = try TestEnvironment.temporaryDirectory("aeserve-anomaly")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (data, labels) = try Self.writeLabelledData(to: directory)
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let (directory, data, labels, archURL) = (workspace.directory, workspace.data, workspace.labels, workspace.architecture)
         let out = directory.appendingPathComponent("models/all").path
         let trained = try aeserve(["train", "--preset", "seed", "--dataset", data.path, "--epochs", "1", "--out", out])
         #expect(trained.status != 0, "the seed preset takes 784 values; a 6-value dataset is refused")
-        let archURL = directory.appendingPathComponent("arch.json")
-        try CommandLineTests.architecture.write(to: archURL, atomically: true, encoding: .utf8)
         #expect(try aeserve(["train", "--architecture", archURL.path, "--dataset", data.path, "--epochs", "2", "--seed", "3",
                              "--validation-split", "0.2", "--out", out]).status == 0)
         let checkpoint = URL(fileURLWithPath: out + "/1/model.safetensors")
@@ -105,11 +112,9 @@ struct AnomalyCommandTests {
 
     @Test("score with labels prints AUROC, AUPRC and the rates at the calibrated threshold; JSON for scripts")
     func score() throws {
-        let directory = try TestEnvironment.temporaryDirectory("aeserve-anomaly")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (data, labels) = try Self.writeLabelledData(to: directory)
-        let archURL = directory.appendingPathComponent("arch.json")
-        try CommandLineTests.architecture.write(to: archURL, atomically: true, encoding: .utf8)
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let (directory, data, labels, archURL) = (workspace.directory, workspace.data, workspace.labels, workspace.architecture)
         let out = directory.appendingPathComponent("models/normal").path
         #expect(try aeserve(["train", "--architecture", archURL.path, "--dataset", data.path, "--labels", labels.path,
                              "--label-column", "0", "--classes", "0", "--epochs", "20", "--batch-size", "8", "--seed", "2",
