@@ -36,7 +36,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "The classes that are normal (comma-separated labels); every other class counts as an anomaly. Needs --labels.")
     var normalClasses: ClassList?
 
-    @Option(help: "Score kind: mse (reconstruction error) or elbo (variational models).")
+    @Option(help: "Score kind: mse (reconstruction error), hybrid (error and latent distance; needs a calibration) or elbo (variational models).")
     var score: ScoreKind = .mse
 
     @Option(help: "Flag scores above this calibration quantile (0.5 to 1; default 0.99).")
@@ -67,7 +67,7 @@ struct ScoreCommand: ParsableCommand {
         if let samples, !(1...ELBOSettings.maximumSamples).contains(samples) {
             throw ValidationError("--samples must be from 1 to \(ELBOSettings.maximumSamples), got \(samples)")
         }
-        if score == .mse && (samples != nil || seed != nil) { throw ValidationError("--samples and --seed apply to --score elbo") }
+        if score != .elbo && (samples != nil || seed != nil) { throw ValidationError("--samples and --seed apply to --score elbo") }
     }
 
     func run() throws {
@@ -75,11 +75,13 @@ struct ScoreCommand: ParsableCommand {
         let calibration = try CalibrationFile.load(contentsOf: CalibrationFile.url(besideCheckpoint: url))
         let data = try DatasetLoader.load(contentsOf: URL(fileURLWithPath: dataset), format: format, limit: limit)
         let elbo = ELBOSettings(metadata: loaded.metadata, calibration: calibration, samples: samples, seed: seed)
-        if let problem = loaded.model.scoringProblem(columns: data.dimension, kind: score, elbo: elbo) {
-            throw CLIError("\(data.source): \(problem)")
+        let density = calibration?[.hybrid]?.latent
+        if let problem = loaded.model.scoringProblem(columns: data.dimension, kind: score, elbo: elbo, density: density) {
+            let fix = score == .hybrid ? "; run aeserve calibrate on \(model.model)" : ""
+            throw CLIError("\(data.source): \(problem)\(fix)")
         }
         let (thresholdValue, thresholdText) = try resolveThreshold(calibration)
-        let scores = loaded.model.scores(data.matrix, kind: score, elbo: elbo)
+        let scores = loaded.model.scores(data.matrix, kind: score, elbo: elbo, density: density)
         if let bad = scores.firstIndex(where: { !$0.isFinite }) {
             throw CLIError("\(data.source), sample \(bad): the score is \(scores[bad]); its values overflow the model")
         }

@@ -145,6 +145,16 @@ struct AnomalyCommandTests {
         #expect(refused.status == 1 && refused.stderr.contains("aeserve calibrate") && refused.stderr.contains("--threshold"),
                 "\(refused.stderr)")
         #expect(try aeserve(["score", "--model", uncalibrated.path, "--dataset", data.path, "--threshold", "0.1"]).status == 0)
+        let hybridUncalibrated = try aeserve(["score", "--model", uncalibrated.path, "--dataset", data.path, "--score", "hybrid",
+                                              "--threshold", "0.1"])
+        #expect(hybridUncalibrated.status == 1 && hybridUncalibrated.stderr.contains("hybrid")
+                    && hybridUncalibrated.stderr.contains("aeserve calibrate"), "\(hybridUncalibrated.stderr)")
+        let hybrid = try aeserve(["score", "--model", out, "--dataset", data.path, "--labels", labels.path, "--label-column", "label",
+                                  "--normal-classes", "0", "--score", "hybrid", "--json"])
+        let hybridObject = try #require(try JSONSerialization.jsonObject(with: Data(hybrid.stdout.utf8)) as? [String: Any], "\(hybrid.stderr)")
+        #expect(hybridObject["score"] as? String == "hybrid")
+        let hybridAUROC = try #require((hybridObject["evaluation"] as? [String: Any])?["auroc"] as? Double)
+        #expect(hybridAUROC > 0.8, "\(hybrid.stdout)")
         let mismatch = try aeserve(["score", "--model", out, "--dataset", data.path, "--labels", labels.path, "--label-column", "label",
                                     "--normal-classes", "0", "--limit", "10"])
         #expect(mismatch.status == 0, "--limit cuts the labels too: \(mismatch.stderr)")

@@ -13,6 +13,7 @@ private struct AnomalyReference: Decodable {
     var distributions: [Distribution]
     var detections: [Detection]
     var elbo: [ELBOCase]
+    var hybrid: [HybridCase]
 
     struct Distribution: Decodable {
         var name: String
@@ -39,6 +40,20 @@ private struct AnomalyReference: Decodable {
         var loss: Loss
         var beta: Double
         var scores: [Double]
+    }
+
+    struct HybridCase: Decodable {
+        var architecture: Architecture
+        var layers: [LayerValues]
+        var calibration: [[Double]]
+        var new: [[Double]]
+        var mean: [Double]
+        var log_error: LatentDensity.Scale
+        var log_distance: LatentDensity.Scale
+        var new_distances: [Double]
+        var calibration_scores: [Double]
+        var new_scores: [Double]
+        var quantiles: [Double]
     }
 
     static let supportedFormat = 1
@@ -96,6 +111,29 @@ struct CalibrationTests {
             let model: Autoencoder<Float> = try makeModel(c.architecture, c.layers)
             let scores = model.negativeELBO(matrix(c.input), noise: c.noise.map { matrix($0) }, beta: c.beta, loss: c.loss)
             expectClose(scores.map(Double.init), c.scores, rtol: 2e-5, atol: 1e-6, "\(c.loss) ELBO")
+        }
+    }
+
+    @Test("the hybrid score agrees with NumPy: the codes' Gaussian, the distances, both scales, the scores and their quantiles")
+    func hybrid() throws {
+        for c in try AnomalyReference.load().hybrid {
+            let model: Autoencoder<Float> = try makeModel(c.architecture, c.layers)
+            let calibration = try Calibration.compute(model: model, data: matrix(c.calibration), kind: .hybrid, source: validation)
+            let density = try #require(calibration.latent)
+            let rows = "\(c.calibration.count) rows"
+            expectClose(density.mean, c.mean, rtol: 1e-5, atol: 1e-6, "\(rows): mean code")
+            expectClose([density.logError.mean, density.logError.deviation], [c.log_error.mean, c.log_error.deviation],
+                        rtol: 1e-4, atol: 1e-5, "\(rows): error scale")
+            expectClose([density.logDistance.mean, density.logDistance.deviation], [c.log_distance.mean, c.log_distance.deviation],
+                        rtol: 1e-4, atol: 1e-5, "\(rows): distance scale")
+            expectClose(calibration.quantiles.map(\.value), c.quantiles, rtol: 1e-4, atol: 1e-4, "\(rows): quantiles")
+            #expect(calibration.count == c.calibration.count && CalibrationSet([calibration]).problem == nil)
+            let new: Matrix<Float> = matrix(c.new)
+            expectClose(density.distances(model.encode(new).latent), c.new_distances, rtol: 1e-4, atol: 1e-6, "\(rows): distances")
+            let scores = model.scores(new, kind: .hybrid, density: density)
+            expectClose(scores.map(Double.init), c.new_scores, rtol: 1e-4, atol: 1e-4, "\(rows): scores")
+            #expect(model.scoringProblem(columns: 6, kind: .hybrid, elbo: ELBOSettings(), density: density) == nil)
+            #expect(model.scoringProblem(columns: 6, kind: .hybrid, elbo: ELBOSettings())?.contains("calibration") == true)
         }
     }
 
@@ -164,10 +202,21 @@ struct CalibrationTests {
         counts.count = 4
         var missingELBO = good
         missingELBO.score = .elbo
+        var missingDensity = good
+        missingDensity.score = .hybrid
+        var shortWhitening = missingDensity
+        shortWhitening.latent = LatentDensity(mean: [0, 0], whitening: [1, 0, 0], logError: .init(mean: 0, deviation: 1),
+                                              logDistance: .init(mean: 0, deviation: 1))
+        var flatScale = shortWhitening
+        flatScale.latent = LatentDensity(mean: [0], whitening: [1], logError: .init(mean: 0, deviation: 0),
+                                         logDistance: .init(mean: 0, deviation: 1))
         let cases: [(CalibrationSet, String)] = [
             (CalibrationSet([decreasing]), "must not decrease"),
             (CalibrationSet([counts]), "histogram"),
             (CalibrationSet([missingELBO]), "elbo settings"),
+            (CalibrationSet([missingDensity]), "latent density"),
+            (CalibrationSet([shortWhitening]), "latent.whitening"),
+            (CalibrationSet([flatScale]), "deviation"),
             (CalibrationSet([]), "empty"),
         ]
         for (set, mention) in cases {

@@ -179,6 +179,44 @@ struct ScoreEndpointTests {
         expectError(try live.post("/score", #"{"vectors": [[1, 2]]}"#), 422, "dimension_mismatch", mentions: ["expects 8"])
     }
 
+    @Test("the hybrid score is the engine's, measured against the version's calibration; without one it is a 422 even with a threshold value")
+    func hybrid() throws {
+        let live = try Self.calibrated()
+        defer { live.stop() }
+        var input = smallVectors(count: 6, seed: 8)
+        input[2] = [Float](repeating: 5, count: 8)
+        input[4] = [Float](repeating: -3, count: 8)
+        let set = try #require(try CalibrationFile.load(contentsOf: live.modelsRoot.appendingPathComponent("small/1/calibration.json")))
+        let calibration = try #require(set[.hybrid])
+        let density = try #require(calibration.latent)
+        let model = try InferenceEndpointTests.engine(live)
+        let expected = model.scores(matrix(input), kind: .hybrid, density: density)
+        let response = try live.post("/score", #"{"vectors": \#(jsonRows(input)), "score": "hybrid"}"#)
+        #expect(response.status == 200, "\(response.text)")
+        let json = try response.json()
+        expectFloatTexts(try #require(json["scores"]?.numberTexts), equal: expected, "hybrid scores")
+        #expect(json["score_kind"]?.string == "hybrid")
+        let q99 = try #require(calibration.quantiles.first { $0.quantile == 0.99 }?.value)
+        #expect(json["threshold"]?["value"]?.double == q99)
+        let flags = try #require(json["is_anomaly"]?.array).map { $0.bool }
+        #expect(flags == expected.map { Double($0) > q99 })
+        #expect(flags[2] == true && flags[4] == true)
+        // A variational model offers it too (its codes are the means).
+        let vae = try live.post("/score", #"{"model": "vae", "vectors": \#(jsonRows(input)), "score": "hybrid"}"#)
+        #expect(vae.status == 200, "\(vae.text)")
+
+        expectError(try live.post("/score", #"{"model": "plain", "vectors": \#(jsonRows(input)), "score": "hybrid", "threshold": {"value": 1}}"#),
+                    422, "not_calibrated", mentions: ["'plain' v1", "hybrid", "POST /models/plain/versions/1/calibrate"])
+        expectError(try live.post("/score", #"{"vectors": \#(jsonRows(input)), "score": "hybrid", "seed": 3}"#), 422, mentions: ["elbo"])
+        // Calibrating the plain model makes it answer.
+        let data = DatasetWriterBytes.csv(smallVectors(count: 40, seed: 2))
+        try Data(data).write(to: live.dataRoot.appendingPathComponent("normal.csv"))
+        let calibrated = try live.post("/models/plain/versions/1/calibrate", #"{"dataset": {"path": "normal.csv"}, "scores": ["hybrid"]}"#)
+        #expect(calibrated.status == 200, "\(calibrated.text)")
+        #expect(try calibrated.json()["calibration"]?["scores"]?["hybrid"]?["latent"]?["mean"]?.array?.count == 3)
+        #expect(try live.post("/score", #"{"model": "plain", "vectors": \#(jsonRows(input)), "score": "hybrid"}"#).status == 200)
+    }
+
     @Test("/metrics counts scores in a histogram and anomalies in a counter, by model, version and score kind")
     func metrics() throws {
         let live = try Self.calibrated()

@@ -1,22 +1,35 @@
-// Per-vector anomaly scores beyond the reconstruction error: the sampled negative ELBO of a
-// variational model, and each feature's squared error.
+// Per-vector anomaly scores beyond the reconstruction error: the hybrid score, the sampled
+// negative ELBO of a variational model, and each feature's squared error.
 import AEMath
 
 extension Autoencoder where S == Float {
-    /// Why rows `columns` wide cannot be scored with `kind` and `elbo`, or nil when they can.
-    public func scoringProblem(columns: Int, kind: ScoreKind, elbo: ELBOSettings) -> String? {
+    /// Why rows `columns` wide cannot be scored with `kind`, `elbo` and (hybrid) the version's
+    /// `density`, or nil when they can.
+    public func scoringProblem(columns: Int, kind: ScoreKind, elbo: ELBOSettings,
+                               density: LatentDensity? = nil) -> String? {
         guard columns == architecture.inputDimension else {
             return "the data has \(columns) values per vector; the model expects input_dim \(architecture.inputDimension)"
         }
-        guard kind == .elbo else { return nil }
-        guard isVariational else { return "score 'elbo' needs a variational model; this one is a plain autoencoder" }
-        return elbo.problem.map { "elbo: \($0)" }
+        switch kind {
+        case .mse:
+            return nil
+        case .elbo:
+            guard isVariational else { return "score 'elbo' needs a variational model; this one is a plain autoencoder" }
+            return elbo.problem.map { "elbo: \($0)" }
+        case .hybrid:
+            guard let density else {
+                return "score 'hybrid' is measured against the version's calibration, and it has no hybrid calibration"
+            }
+            return density.problem(latent: architecture.latentDimension)
+        }
     }
 
     /// The `kind` score of every row of `data` (`[rows, input_dim]`), 1024 rows at a time so
     /// memory stays bounded. ELBO draws come from one generator seeded by `elbo.seed`, in row
-    /// order, so the same data and settings give the same scores.
-    public func scores(_ data: Matrix<Float>, kind: ScoreKind, elbo: ELBOSettings = ELBOSettings()) -> [Float] {
+    /// order, so the same data and settings give the same scores. The hybrid score needs the
+    /// `density` of the version's calibration (see `scoringProblem`).
+    public func scores(_ data: Matrix<Float>, kind: ScoreKind, elbo: ELBOSettings = ELBOSettings(),
+                       density: LatentDensity? = nil) -> [Float] {
         var scores: [Float] = []
         scores.reserveCapacity(data.rows)
         var generator = RandomGenerator(seed: elbo.seed)
@@ -25,9 +38,26 @@ extension Autoencoder where S == Float {
             switch kind {
             case .mse: scores += reconstruct(chunk).errors
             case .elbo: scores += negativeELBO(chunk, settings: elbo, generator: &generator)
+            case .hybrid:
+                guard let density else { preconditionFailure("the hybrid score needs a density; see scoringProblem") }
+                scores += density.scores(codes: encode(chunk).latent, errors: reconstruct(chunk).errors)
             }
         }
         return scores
+    }
+
+    /// Each row's code (the variational mean) and mean squared reconstruction error, 1024 rows
+    /// at a time: what a `LatentDensity` is fitted to.
+    public func codesAndErrors(_ data: Matrix<Float>) -> (codes: Matrix<Float>, errors: [Float]) {
+        var codes: [Float] = [], errors: [Float] = []
+        codes.reserveCapacity(data.rows * architecture.latentDimension)
+        errors.reserveCapacity(data.rows)
+        for start in stride(from: 0, to: data.rows, by: 1024) {
+            let chunk = data.gatherRows(start..<Swift.min(start + 1024, data.rows))
+            codes += encode(chunk).latent.storage
+            errors += reconstruct(chunk).errors
+        }
+        return (Matrix(rows: data.rows, columns: architecture.latentDimension, values: codes), errors)
     }
 
     /// Each row's negative ELBO, estimated with `settings.samples` latent draws taken from

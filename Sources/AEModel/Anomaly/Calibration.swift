@@ -8,6 +8,9 @@ public struct Calibration: Sendable, Codable, Equatable {
     public var score: ScoreKind
     /// How ELBO scores were estimated (`score == .elbo` only).
     public var elbo: ELBOSettings?
+    /// The codes' Gaussian and the errors' scale that hybrid scores are measured against
+    /// (`score == .hybrid` only).
+    public var latent: LatentDensity?
     /// The stored quantiles, ascending in `quantile`.
     public var quantiles: [StoredQuantile]
     /// The smallest and largest score, and the mean.
@@ -40,17 +43,19 @@ public struct Calibration: Sendable, Codable, Equatable {
     public static let defaultQuantile = 0.99
 
     enum CodingKeys: String, CodingKey {
-        case score, elbo, quantiles, min, max, mean, count, source, histogram
+        case score, elbo, latent, quantiles, min, max, mean, count, source, histogram
         case createdAt = "created_at"
     }
 
-    /// The calibration of finite `scores` (not empty) of kind `score`.
-    public init(scores: [Float], score: ScoreKind, elbo: ELBOSettings? = nil, source: CalibrationSource,
-                createdAt: String? = nil) {
+    /// The calibration of finite `scores` (not empty) of kind `score`; a hybrid one keeps the
+    /// `latent` density its scores were measured against.
+    public init(scores: [Float], score: ScoreKind, elbo: ELBOSettings? = nil, latent: LatentDensity? = nil,
+                source: CalibrationSource, createdAt: String? = nil) {
         precondition(!scores.isEmpty, "calibration needs at least one score")
         let sorted = scores.sorted()
         self.score = score
         self.elbo = score == .elbo ? elbo : nil
+        self.latent = score == .hybrid ? latent : nil
         quantiles = Self.storedQuantiles.map { StoredQuantile(quantile: $0, value: Quantiles.linear(sorted: sorted, $0)) }
         min = Double(sorted[0])
         max = Double(sorted[sorted.count - 1])
@@ -68,15 +73,29 @@ public struct Calibration: Sendable, Codable, Equatable {
                                elbo: ELBOSettings = ELBOSettings(), source: CalibrationSource,
                                createdAt: String? = nil) throws(CalibrationError) -> Calibration {
         guard data.rows > 0 else { throw CalibrationError("the calibration data has no rows; give at least one vector") }
-        if let problem = model.scoringProblem(columns: data.columns, kind: kind, elbo: elbo) { throw CalibrationError(problem) }
-        let scores = model.scores(data, kind: kind, elbo: elbo)
-        if let bad = scores.firstIndex(where: { !$0.isFinite }) {
-            throw CalibrationError("""
-                the score of calibration vector \(bad) is \(scores[bad]); its values overflow the model \
+        let overflow = { (bad: Int, score: Float) in
+            CalibrationError("""
+                the score of calibration vector \(bad) is \(score); its values overflow the model \
                 (scale the data to the range the model was trained on)
                 """)
         }
-        return Calibration(scores: scores, score: kind, elbo: elbo, source: source, createdAt: createdAt)
+        guard kind == .hybrid else {
+            if let problem = model.scoringProblem(columns: data.columns, kind: kind, elbo: elbo) { throw CalibrationError(problem) }
+            let scores = model.scores(data, kind: kind, elbo: elbo)
+            if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw overflow(bad, scores[bad]) }
+            return Calibration(scores: scores, score: kind, elbo: elbo, source: source, createdAt: createdAt)
+        }
+        // The hybrid score is measured against the density of these same vectors, fitted first.
+        if let problem = model.scoringProblem(columns: data.columns, kind: .mse, elbo: elbo) { throw CalibrationError(problem) }
+        let (codes, errors) = model.codesAndErrors(data)
+        if let bad = errors.firstIndex(where: { !$0.isFinite }) { throw overflow(bad, errors[bad]) }
+        if let bad = codes.storage.firstIndex(where: { !$0.isFinite }) {
+            throw overflow(bad / Swift.max(codes.columns, 1), codes.storage[bad])
+        }
+        let density = LatentDensity(codes: codes, errors: errors)
+        let scores = density.scores(codes: codes, errors: errors)
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw overflow(bad, scores[bad]) }
+        return Calibration(scores: scores, score: kind, latent: density, source: source, createdAt: createdAt)
     }
 
     /// The threshold at quantile `q` (0.5 ≤ q ≤ 1): a stored quantile's value, or a linear

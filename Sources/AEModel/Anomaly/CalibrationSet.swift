@@ -58,6 +58,10 @@ extension Calibration {
             guard let elbo else { return "an elbo calibration needs its elbo settings" }
             if let problem = elbo.problem { return "elbo: \(problem)" }
         }
+        if score == .hybrid {
+            guard let latent else { return "a hybrid calibration needs its latent density" }
+            if let problem = latent.problem(latent: latent.mean.count) { return problem }
+        }
         return nil
     }
 }

@@ -1,5 +1,6 @@
 // What an anomaly score measures. The default is the reconstruction error `/reconstruct`
-// reports; variational models also offer a sampled negative ELBO.
+// reports; every model also offers the hybrid score (that error with the code's distance to the
+// calibration codes), and variational models a sampled negative ELBO.
 import AEMath
 
 /// The kind of per-vector anomaly score; raw values are the API's names.
@@ -8,10 +9,14 @@ public enum ScoreKind: String, Sendable, Codable, CaseIterable, Hashable {
     case mse
     /// The negative evidence lower bound of a variational model, estimated by sampling.
     case elbo
+    /// The log reconstruction error plus the log squared Mahalanobis distance of the code to the
+    /// calibration codes, each in deviations from the calibration's (see `LatentDensity`):
+    /// measured against a calibration, so only a calibrated version offers it.
+    case hybrid
 
     /// The kinds `architecture` can be scored with.
     public static func available(for architecture: Architecture) -> [ScoreKind] {
-        architecture.kind == .variational ? [.mse, .elbo] : [.mse]
+        architecture.kind == .variational ? [.mse, .elbo, .hybrid] : [.mse, .hybrid]
     }
 }
 

@@ -43,12 +43,19 @@ extension Service {
             let threshold = try scoreThreshold(options.threshold, kind: options.kind, served: served)
             var scores = result.errors
             var elbo: ELBOSettings?
-            if options.kind == .elbo {
+            switch options.kind {
+            case .mse:
+                break
+            case .elbo:
                 let settings = ELBOSettings(metadata: served.metadata, calibration: served.calibration,
                                             samples: options.samples, seed: options.seed)
                 var generator = RandomGenerator(seed: settings.seed)
                 scores = served.model.negativeELBO(matrix(body.rows), settings: settings, generator: &generator)
                 elbo = settings
+            case .hybrid:
+                // The errors are the ones just computed; only the encoder runs again, for the codes.
+                let density = try hybridDensity(served)
+                scores = density.scores(codes: served.model.encode(matrix(body.rows)).latent, errors: result.errors)
             }
             let flags = scores.map { Double($0) > threshold.value }
 
@@ -110,6 +117,25 @@ extension Service {
         } catch {
             throw APIError.invalid("invalid_field", "threshold.\(error.description)")
         }
+    }
+
+    /// The latent density a hybrid score is measured against: the version's hybrid calibration,
+    /// needed even when the request gives its own threshold value.
+    private func hybridDensity(_ served: ServedModel) throws(APIError) -> LatentDensity {
+        guard let density = served.calibration?[.hybrid]?.latent else {
+            let why = served.calibrationProblem.map { " (its calibration file cannot be used: \($0))" } ?? ""
+            throw APIError.invalid("not_calibrated", """
+                model '\(served.name)' v\(served.version) has no calibration for score 'hybrid'\(why), and that score is \
+                measured against one: calibrate it with POST /models/\(served.name)/versions/\(served.version)/calibrate \
+                {"dataset": {"path": …}} (or aeserve calibrate models/\(served.name)/\(served.version) --dataset …)
+                """)
+        }
+        if let problem = density.problem(latent: served.architecture.latentDimension) {
+            throw APIError.invalid("not_calibrated", """
+                model '\(served.name)' v\(served.version)'s hybrid calibration does not fit it (\(problem)); calibrate it again
+                """)
+        }
+        return density
     }
 
     /// `[{"index": i, "error": e}, …]` for vector `row`.

@@ -4342,11 +4342,15 @@ extension OpenAPIDocument {
             "type": "string",
             "enum": [
               "mse",
-              "elbo"
+              "elbo",
+              "hybrid"
             ]
           },
           "elbo": {
             "$ref": "#/components/schemas/ELBOSettings"
+          },
+          "latent": {
+            "$ref": "#/components/schemas/LatentDensity"
           },
           "quantiles": {
             "type": "array",
@@ -4467,6 +4471,9 @@ extension OpenAPIDocument {
               },
               "elbo": {
                 "$ref": "#/components/schemas/Calibration"
+              },
+              "hybrid": {
+                "$ref": "#/components/schemas/Calibration"
               }
             }
           }
@@ -4540,10 +4547,11 @@ extension OpenAPIDocument {
             "type": "string",
             "enum": [
               "mse",
-              "elbo"
+              "elbo",
+              "hybrid"
             ],
             "default": "mse",
-            "description": "mse: each vector's mean squared reconstruction error, the same number /reconstruct reports as its error. elbo (variational models): the negative evidence lower bound, estimated with `samples` latent draws seeded by `seed`: mean over draws of the reconstruction loss plus beta times the KL term, with the objective (loss, beta) the model was calibrated or trained with."
+            "description": "mse: each vector's mean squared reconstruction error, the same number /reconstruct reports as its error. elbo (variational models): the negative evidence lower bound, estimated with `samples` latent draws seeded by `seed`: mean over draws of the reconstruction loss plus beta times the KL term, with the objective (loss, beta) the model was calibrated or trained with. hybrid: ln(mse) and ln(squared Mahalanobis distance of the vector's code to the calibration codes), each in standard deviations from the calibration's, summed (0 is a typical calibration vector); it is measured against the version's hybrid calibration, so a version without one answers 422 not_calibrated even with a threshold value. It catches vectors the model reconstructs well but encodes far from anything normal."
           },
           "threshold": {
             "type": "object",
@@ -4648,7 +4656,8 @@ extension OpenAPIDocument {
               "type": "string",
               "enum": [
                 "mse",
-                "elbo"
+                "elbo",
+                "hybrid"
               ]
             },
             "description": "The score kinds to recompute (default: every kind the model offers); the others keep their calibration."
@@ -4804,7 +4813,8 @@ extension OpenAPIDocument {
                 "type": "string",
                 "enum": [
                   "mse",
-                  "elbo"
+                  "elbo",
+                  "hybrid"
                 ]
               },
               "elbo": {
@@ -4851,7 +4861,8 @@ extension OpenAPIDocument {
                 "type": "string",
                 "enum": [
                   "mse",
-                  "elbo"
+                  "elbo",
+                  "hybrid"
                 ]
               },
               "elbo": {
@@ -4863,6 +4874,57 @@ extension OpenAPIDocument {
             }
           }
         ]
+      },
+      "LatentDensity": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "mean",
+          "whitening",
+          "log_error",
+          "log_distance"
+        ],
+        "description": "What a hybrid score is measured against (score hybrid only): a Gaussian of the calibration vectors' codes and the spread of their errors and distances.",
+        "properties": {
+          "mean": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "description": "The mean code (latent_dim values)."
+          },
+          "whitening": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "description": "W = L⁻¹, row-major latent_dim × latent_dim, where L·Lᵀ is the codes' covariance plus a ridge of 10⁻⁶ times its mean variance: a code z's squared Mahalanobis distance is ‖W(z − mean)‖²."
+          },
+          "log_error": {
+            "$ref": "#/components/schemas/LogScale"
+          },
+          "log_distance": {
+            "$ref": "#/components/schemas/LogScale"
+          }
+        }
+      },
+      "LogScale": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "mean",
+          "deviation"
+        ],
+        "description": "The mean and standard deviation (n − 1; 1 when there is no spread) of ln(value + 10⁻¹²) over the calibration vectors.",
+        "properties": {
+          "mean": {
+            "type": "number"
+          },
+          "deviation": {
+            "type": "number",
+            "exclusiveMinimum": 0
+          }
+        }
       }
     },
     "responses": {

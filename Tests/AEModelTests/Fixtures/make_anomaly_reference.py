@@ -8,7 +8,11 @@ Writes anomaly_reference.json beside this script:
 - AUROC and AUPRC (sklearn roc_auc_score, average_precision_score) of fixed scores and
   labels, ties included;
 - the per-vector negative ELBO of a small variational model for given latent draws:
-  mean over draws of the per-vector loss (mse or bce, mean over features) + beta * KL.
+  mean over draws of the per-vector loss (mse or bce, mean over features) + beta * KL;
+- the hybrid score of a small autoencoder: a Gaussian fitted to the codes of calibration
+  vectors (np.cov, ridge 1e-6 x mean variance + 1e-12), the squared Mahalanobis distance by
+  np.linalg.solve, ln(mse + 1e-12) and ln(distance + 1e-12) standardised by their calibration
+  mean and standard deviation (ddof 1), summed; for the calibration vectors and for new ones.
 Run: .venv/bin/python Tests/AEModelTests/Fixtures/make_anomaly_reference.py
 """
 import json
@@ -97,6 +101,35 @@ def elbo_case(loss, beta, samples=3, batch=5):
             "scores": recon / samples + beta * kl}
 
 
+def hybrid_case(rows=40, new_rows=7):
+    arch = {"kind": "autoencoder", "input_dim": 6,
+            "encoder": [{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "linear"}],
+            "decoder": [{"units": 5, "activation": "relu"}, {"units": 6, "activation": "sigmoid"}]}
+    specs = [(6, 5, "tanh"), (5, 3, "linear"), (3, 5, "relu"), (5, 6, "sigmoid")]
+    layers = [{"weight": f32(rng.normal(0, 0.6, (o, i))).astype(np.float64),
+               "bias": f32(rng.normal(0, 0.2, o)).astype(np.float64)} for i, o, _ in specs]
+    calibration = f32(rng.uniform(0.2, 0.8, (rows, 6))).astype(np.float64)
+    # New vectors: some like the calibration ones, some far outside them.
+    new = f32(np.vstack([rng.uniform(0.2, 0.8, (new_rows - 3, 6)), rng.uniform(0, 1, (2, 6)), np.full((1, 6), 0.95)])).astype(np.float64)
+    dense = lambda k, h: act(specs[k][2], h @ layers[k]["weight"].T + layers[k]["bias"])
+    codes = lambda x: dense(1, dense(0, x))
+    errors = lambda x: np.mean((dense(3, dense(2, codes(x))) - x) ** 2, axis=1)
+    z = codes(calibration)
+    mean = z.mean(axis=0)
+    cov = np.cov(z, rowvar=False, ddof=1)
+    cov += (1e-6 * np.trace(cov) / cov.shape[0] + 1e-12) * np.eye(cov.shape[0])
+    distance = lambda x: np.array([d @ np.linalg.solve(cov, d) for d in codes(x) - mean])
+    log_error, log_distance = np.log(errors(calibration) + 1e-12), np.log(distance(calibration) + 1e-12)
+    scale = lambda v: (v.mean(), v.std(ddof=1))
+    (me, se), (md, sd) = scale(log_error), scale(log_distance)
+    score = lambda x: (np.log(errors(x) + 1e-12) - me) / se + (np.log(distance(x) + 1e-12) - md) / sd
+    cal_scores = f32(score(calibration)).astype(np.float64)
+    return {"architecture": arch, "layers": layers, "calibration": calibration, "new": new,
+            "mean": mean, "log_error": {"mean": me, "deviation": se}, "log_distance": {"mean": md, "deviation": sd},
+            "new_distances": distance(new), "calibration_scores": score(calibration), "new_scores": score(new),
+            "quantiles": [float(np.quantile(cal_scores, q, method="linear")) for q in QUANTILES]}
+
+
 def tolist(o):
     if isinstance(o, np.ndarray): return o.tolist()
     if isinstance(o, dict): return {k: tolist(v) for k, v in o.items()}
@@ -107,7 +140,7 @@ def tolist(o):
 
 reference = {"format_version": FORMAT_VERSION, "quantiles": QUANTILES, "bins": BINS,
              "distributions": distributions, "detections": detections,
-             "elbo": [elbo_case("mse", 0.001), elbo_case("bce", 0.5)]}
+             "elbo": [elbo_case("mse", 0.001), elbo_case("bce", 0.5)], "hybrid": [hybrid_case(), hybrid_case(rows=5)]}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "anomaly_reference.json")
 with open(path, "w") as f:
     json.dump(tolist(reference), f, indent=1)
