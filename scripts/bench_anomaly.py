@@ -10,7 +10,10 @@ forest. Also the share of class c's test images the calibrated 0.99 threshold fl
 0.5-2 %, as the calibration says 1 %).
 
   bench_anomaly.py [--aeserve BIN] [--preset NAME | --architecture FILE] [--epochs N]
-                   [--per-class N] [--classes 0,1,…] [--score mse|elbo] [--json FILE]
+                   [--per-class N] [--classes 0,1,…] [--scores mse,hybrid,elbo] [--json FILE]
+
+Each trained model is scored once per kind in --scores (default mse and hybrid: the
+reconstruction error, and that error with the code's distance to the calibration codes).
 """
 import argparse
 import gzip
@@ -49,11 +52,14 @@ def main():
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--per-class", type=int, default=6000, help="training images per class (all 6000 by default)")
     parser.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9")
-    parser.add_argument("--score", default="mse", choices=["mse", "elbo"])
+    parser.add_argument("--scores", default="mse,hybrid", help="score kinds, comma-separated: mse, hybrid, elbo (variational)")
     parser.add_argument("--extra", default="", help="more aeserve train options, e.g. '--noise 0.1 --beta 0.001'")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     classes = [int(c) for c in args.classes.split(",")]
+    kinds = args.scores.split(",")
+    if not kinds or any(k not in ("mse", "hybrid", "elbo") for k in kinds):
+        parser.error(f"--scores takes mse, hybrid and elbo, got {args.scores}")
 
     train_x = idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255
     train_y = idx("train-labels-idx1-ubyte.gz", 8)
@@ -79,10 +85,12 @@ def main():
                  "--limit", str(args.per_class), "--epochs", str(args.epochs), "--seed", "42",
                  "--validation-split", "0.1", *args.extra.split(), "--out", out])
             train_seconds = time.perf_counter() - start
-            scored = json.loads(run([args.aeserve, "score", "--model", out, "--dataset", os.path.join(DATA, "t10k-images-idx3-ubyte.gz"),
-                                     "--labels", os.path.join(DATA, "t10k-labels-idx1-ubyte.gz"), "--normal-classes", str(c),
-                                     "--score", args.score, "--json"]))
-            ours = scored["evaluation"]
+            ours = {}
+            for kind in kinds:
+                scored = json.loads(run([args.aeserve, "score", "--model", out, "--dataset", os.path.join(DATA, "t10k-images-idx3-ubyte.gz"),
+                                         "--labels", os.path.join(DATA, "t10k-labels-idx1-ubyte.gz"), "--normal-classes", str(c),
+                                         "--score", kind, "--json"]))
+                ours[kind] = scored["evaluation"]
 
             # The same training images aeserve read: class c, the first per_class of them.
             normal = train_x[train_y == c][:args.per_class]
@@ -93,36 +101,47 @@ def main():
             forest = IsolationForest(n_estimators=100, random_state=0, n_jobs=2).fit(normal)
             forest_scores = -forest.score_samples(test_x)
             baseline_seconds = time.perf_counter() - start
-            rows.append({
-                "class": c, "name": NAMES[c], "aeserve_auroc": ours["auroc"], "aeserve_auprc": ours["auprc"],
-                "normal_flagged": ours["false_positive_rate"], "anomalies_flagged": ours["true_positive_rate"],
-                "pca_auroc": roc_auc_score(anomalous, pca_scores), "pca_auprc": average_precision_score(anomalous, pca_scores),
-                "forest_auroc": roc_auc_score(anomalous, forest_scores),
-                "train_seconds": train_seconds, "baseline_seconds": baseline_seconds,
-            })
-            print(f"class {c} done: aeserve {ours['auroc']:.4f}, PCA {rows[-1]['pca_auroc']:.4f}, "
-                  f"isolation forest {rows[-1]['forest_auroc']:.4f} ({train_seconds:.0f} s training)", file=sys.stderr)
+            row = {"class": c, "name": NAMES[c],
+                   "pca_auroc": roc_auc_score(anomalous, pca_scores), "pca_auprc": average_precision_score(anomalous, pca_scores),
+                   "forest_auroc": roc_auc_score(anomalous, forest_scores),
+                   "train_seconds": train_seconds, "baseline_seconds": baseline_seconds}
+            for kind in kinds:
+                row[f"{kind}_auroc"], row[f"{kind}_auprc"] = ours[kind]["auroc"], ours[kind]["auprc"]
+                row[f"{kind}_normal_flagged"] = ours[kind]["false_positive_rate"]
+                row[f"{kind}_anomalies_flagged"] = ours[kind]["true_positive_rate"]
+            rows.append(row)
+            print(f"class {c} done: " + ", ".join(f"aeserve {k} {row[k + '_auroc']:.4f}" for k in kinds)
+                  + f", PCA {row['pca_auroc']:.4f}, isolation forest {row['forest_auroc']:.4f} ({train_seconds:.0f} s training)",
+                  file=sys.stderr)
 
     what = args.architecture or f"preset {args.preset}"
-    print(f"One-class Fashion-MNIST: aeserve ({what}, {args.epochs} epochs, score {args.score}{', ' + args.extra if args.extra else ''}; "
-          f"{args.per_class} training images per class, 10 % held out for calibration) against PCA "
+    print(f"One-class Fashion-MNIST: aeserve ({what}, {args.epochs} epochs{', ' + args.extra if args.extra else ''}; "
+          f"{args.per_class} training images per class, 10 % held out for calibration; scores {', '.join(kinds)}) against PCA "
           f"({latent} components) and an isolation forest (100 trees) on the same images; AUROC over the 10000 test images")
     print()
-    print("| normal class | aeserve AUROC | PCA AUROC | isolation forest AUROC | aeserve AUPRC | normal flagged at q0.99 | anomalies flagged |")
-    print("|---|---|---|---|---|---|---|")
+    header = ([f"aeserve {k} AUROC" for k in kinds] + ["PCA AUROC", "isolation forest AUROC"]
+              + [f"{k} {measure}" for k in kinds for measure in ("AUPRC", "normal flagged at q0.99", "anomalies flagged")])
+    print("| normal class | " + " | ".join(header) + " |")
+    print("|---" * (len(header) + 1) + "|")
+    def cells(r, digits):
+        percent = lambda v: f"{100 * v:.{digits}f} %"
+        return ([f"{r[k + '_auroc']:.4f}" for k in kinds] + [f"{r['pca_auroc']:.4f}", f"{r['forest_auroc']:.4f}"]
+                + [v for k in kinds for v in (f"{r[k + '_auprc']:.4f}", percent(r[k + "_normal_flagged"]),
+                                               percent(r[k + "_anomalies_flagged"]))])
     for r in rows:
-        print(f"| {r['class']} {r['name']} | {r['aeserve_auroc']:.4f} | {r['pca_auroc']:.4f} | {r['forest_auroc']:.4f} | "
-              f"{r['aeserve_auprc']:.4f} | {100 * r['normal_flagged']:.1f} % | {100 * r['anomalies_flagged']:.1f} % |")
+        print(f"| {r['class']} {r['name']} | " + " | ".join(cells(r, 1)) + " |")
     mean = lambda key: sum(r[key] for r in rows) / len(rows)
-    print(f"| **mean** | **{mean('aeserve_auroc'):.4f}** | {mean('pca_auroc'):.4f} | {mean('forest_auroc'):.4f} | "
-          f"{mean('aeserve_auprc'):.4f} | {100 * mean('normal_flagged'):.2f} % | {100 * mean('anomalies_flagged'):.1f} % |")
+    means = {key: mean(key) for key in rows[0] if key not in ("class", "name")}
+    print("| **mean** | " + " | ".join(cells(means, 2)) + " |")
     best = max(mean("pca_auroc"), mean("forest_auroc"))
     print()
-    print(f"aeserve mean AUROC {mean('aeserve_auroc'):.4f} vs best baseline {best:.4f}: "
-          f"{'at least as good' if mean('aeserve_auroc') >= best else 'BELOW the best baseline'}; "
-          f"normal images flagged at the calibrated 0.99 threshold: {100 * mean('normal_flagged'):.2f} % "
-          f"({'within' if 0.5 <= 100 * mean('normal_flagged') <= 2 else 'OUTSIDE'} the 0.5-2 % target); "
-          f"training {sum(r['train_seconds'] for r in rows):.0f} s, baselines {sum(r['baseline_seconds'] for r in rows):.0f} s")
+    for k in kinds:
+        auroc, flagged = mean(f"{k}_auroc"), 100 * mean(f"{k}_normal_flagged")
+        print(f"aeserve {k}: mean AUROC {auroc:.4f} vs best baseline {best:.4f}: "
+              f"{'at least as good' if auroc >= best else 'BELOW the best baseline'}; "
+              f"normal images flagged at the calibrated 0.99 threshold: {flagged:.2f} % "
+              f"({'within' if 0.5 <= flagged <= 2 else 'OUTSIDE'} the 0.5-2 % target)")
+    print(f"training {sum(r['train_seconds'] for r in rows):.0f} s, baselines {sum(r['baseline_seconds'] for r in rows):.0f} s")
     if args.json:
         json.dump({"arguments": vars(args), "rows": rows}, open(args.json, "w"), indent=1)
 
