@@ -93,9 +93,14 @@ struct CalibrateCommand: ParsableCommand {
         var data = try labels.load(dataset: dataset, format: format, limit: limit, classes: classes?.classes)
         let name = URL(fileURLWithPath: dataset).lastPathComponent
         var source = CalibrationSource(kind: "dataset", dataset: name, classes: classes?.classes)
+        // With a split, as a training run: held-out rows for the quantiles, the training rows
+        // for the hybrid score's density.
+        var densityData: Matrix<Float>?
         if let validationSplit {
-            let rows = Trainer.split(rows: data.count, validationSplit: validationSplit, seed: seed).validation
+            let split = Trainer.split(rows: data.count, validationSplit: validationSplit, seed: seed)
+            let rows = split.validation
             guard !rows.isEmpty else { throw CLIError("--validation-split \(validationSplit) of \(data.count) samples holds none out") }
+            densityData = data.matrix.gatherRows(split.training[...])
             data = try Dataset(values: rows.flatMap { data[$0] }, dimension: data.dimension, source: data.source)
             source = .validationSplit(dataset: name, fraction: validationSplit, seed: seed, classes: classes?.classes)
         }
@@ -106,7 +111,7 @@ struct CalibrateCommand: ParsableCommand {
         let now = ISO8601DateFormatter().string(from: Date())
         for kind in try kinds() ?? ScoreKind.available(for: loaded.model.architecture) {
             calibrations[kind] = try Calibration.compute(model: loaded.model, data: data.matrix, kind: kind, elbo: elbo,
-                                                         source: source, createdAt: now)
+                                                         densityData: densityData, source: source, createdAt: now)
         }
         let set = CalibrationSet(Array(calibrations.values))
         try CalibrationFile.save(set, to: calibrationURL)

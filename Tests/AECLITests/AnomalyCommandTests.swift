@@ -87,6 +87,7 @@ struct AnomalyCommandTests {
         let checkpoint = URL(fileURLWithPath: out + "/1/model.safetensors")
         let before = try Data(contentsOf: checkpoint)
         let fromTraining = try #require(try Self.calibration(out + "/1")[.mse])
+        let hybridFromTraining = try #require(try Self.calibration(out + "/1")[.hybrid])
 
         let split = try aeserve(["calibrate", out, "--dataset", data.path, "--validation-split", "0.2", "--seed", "3"])
         #expect(split.status == 0, "\(split.stderr)")
@@ -94,6 +95,9 @@ struct AnomalyCommandTests {
         let recomputed = try #require(try Self.calibration(out + "/1")[.mse])
         #expect(recomputed.quantiles == fromTraining.quantiles && recomputed.count == fromTraining.count)
         #expect(recomputed.source == fromTraining.source)
+        // The hybrid density is fitted to the training rows again, its quantiles on the held-out ones.
+        let hybridAgain = try #require(try Self.calibration(out + "/1")[.hybrid])
+        #expect(hybridAgain.latent == hybridFromTraining.latent && hybridAgain.quantiles == hybridFromTraining.quantiles)
 
         let normal = try aeserve(["calibrate", out + "/1", "--dataset", data.path, "--labels", labels.path,
                                   "--label-column", "label", "--classes", "0", "--limit", "40"])

@@ -54,6 +54,7 @@ private struct AnomalyReference: Decodable {
         var calibration_scores: [Double]
         var new_scores: [Double]
         var quantiles: [Double]
+        var new_quantiles: [Double]
     }
 
     static let supportedFormat = 1
@@ -132,6 +133,11 @@ struct CalibrationTests {
             expectClose(density.distances(model.encode(new).latent), c.new_distances, rtol: 1e-4, atol: 1e-6, "\(rows): distances")
             let scores = model.scores(new, kind: .hybrid, density: density)
             expectClose(scores.map(Double.init), c.new_scores, rtol: 1e-4, atol: 1e-4, "\(rows): scores")
+            // Fitted to other vectors (a run's training split), scoring these (its held-out ones).
+            let elsewhere = try Calibration.compute(model: model, data: new, kind: .hybrid, densityData: matrix(c.calibration),
+                                                    source: validation)
+            #expect(elsewhere.latent == density && elsewhere.count == c.new.count)
+            expectClose(elsewhere.quantiles.map(\.value), c.new_quantiles, rtol: 1e-4, atol: 1e-4, "\(rows): quantiles elsewhere")
             #expect(model.scoringProblem(columns: 6, kind: .hybrid, elbo: ELBOSettings(), density: density) == nil)
             #expect(model.scoringProblem(columns: 6, kind: .hybrid, elbo: ELBOSettings())?.contains("calibration") == true)
         }
@@ -255,5 +261,25 @@ struct CalibrationTests {
         #expect(Set(split.validation).isDisjoint(with: split.training))
         #expect(trainer.validationSamples == data.gatherRows(split.validation[...]))
         #expect(Trainer.split(rows: 50, validationSplit: 0, seed: 5).validation.isEmpty)
+    }
+
+    @Test("a run's hybrid density is fitted to its training split; its quantiles are the held-out split's scores")
+    func hybridOfARun() throws {
+        var g = RandomGenerator(seed: 3)
+        let data = Matrix<Float>(rows: 60, columns: 8, values: (0..<480).map { _ in Float(g.nextUniform()) })
+        var options = TrainingOptions()
+        options.validationSplit = 0.25
+        let architecture = Architecture(kind: .autoencoder, inputDimension: 8, encoder: [.init(units: 3, activation: .linear)],
+                                        decoder: [.init(units: 8, activation: .sigmoid)])
+        let trainer = try Trainer(architecture: architecture, data: data, options: options)
+        let model = try Autoencoder<Float>(architecture: architecture, seed: 7)
+        let hybrid = try #require(try trainer.calibration(of: model, dataset: "d")[.hybrid])
+        let training = model.codesAndErrors(trainer.trainingSamples)
+        let density = LatentDensity(codes: training.codes, errors: training.errors)
+        #expect(hybrid.latent == density)
+        let held = model.codesAndErrors(trainer.validationSamples)
+        #expect(hybrid == Calibration(scores: density.scores(codes: held.codes, errors: held.errors), score: .hybrid,
+                                      latent: density, source: hybrid.source))
+        #expect(hybrid.count == 15)
     }
 }

@@ -68,10 +68,12 @@ public struct Calibration: Sendable, Codable, Equatable {
 
     /// Scores `data` (`[rows, input_dim]`, at least one row) with `model` (see
     /// `Autoencoder.scores`) and returns their distribution. The same model, data and settings
-    /// give the same numbers.
+    /// give the same numbers. The hybrid score's density is fitted to `densityData` when given
+    /// (a training run's training split: many more vectors than it holds out, so a steadier
+    /// Gaussian, while the quantiles still come from held-out `data`), else to `data` itself.
     public static func compute(model: Autoencoder<Float>, data: Matrix<Float>, kind: ScoreKind,
-                               elbo: ELBOSettings = ELBOSettings(), source: CalibrationSource,
-                               createdAt: String? = nil) throws(CalibrationError) -> Calibration {
+                               elbo: ELBOSettings = ELBOSettings(), densityData: Matrix<Float>? = nil,
+                               source: CalibrationSource, createdAt: String? = nil) throws(CalibrationError) -> Calibration {
         guard data.rows > 0 else { throw CalibrationError("the calibration data has no rows; give at least one vector") }
         let overflow = { (bad: Int, score: Float) in
             CalibrationError("""
@@ -85,14 +87,22 @@ public struct Calibration: Sendable, Codable, Equatable {
             if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw overflow(bad, scores[bad]) }
             return Calibration(scores: scores, score: kind, elbo: elbo, source: source, createdAt: createdAt)
         }
-        // The hybrid score is measured against the density of these same vectors, fitted first.
-        if let problem = model.scoringProblem(columns: data.columns, kind: .mse, elbo: elbo) { throw CalibrationError(problem) }
-        let (codes, errors) = model.codesAndErrors(data)
-        if let bad = errors.firstIndex(where: { !$0.isFinite }) { throw overflow(bad, errors[bad]) }
-        if let bad = codes.storage.firstIndex(where: { !$0.isFinite }) {
-            throw overflow(bad / Swift.max(codes.columns, 1), codes.storage[bad])
+        // The hybrid score is measured against a density, fitted first.
+        for matrix in [data] + (densityData.map { [$0] } ?? []) {
+            if let problem = model.scoringProblem(columns: matrix.columns, kind: .mse, elbo: elbo) { throw CalibrationError(problem) }
         }
-        let density = LatentDensity(codes: codes, errors: errors)
+        let checked = { (matrix: Matrix<Float>) throws(CalibrationError) -> (codes: Matrix<Float>, errors: [Float]) in
+            let (codes, errors) = model.codesAndErrors(matrix)
+            if let bad = errors.firstIndex(where: { !$0.isFinite }) { throw overflow(bad, errors[bad]) }
+            if let bad = codes.storage.firstIndex(where: { !$0.isFinite }) {
+                throw overflow(bad / Swift.max(codes.columns, 1), codes.storage[bad])
+            }
+            return (codes, errors)
+        }
+        let (codes, errors) = try checked(data)
+        var fitted = (codes: codes, errors: errors)
+        if let densityData, densityData.rows > 0 { fitted = try checked(densityData) }
+        let density = LatentDensity(codes: fitted.codes, errors: fitted.errors)
         let scores = density.scores(codes: codes, errors: errors)
         if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw overflow(bad, scores[bad]) }
         return Calibration(scores: scores, score: kind, latent: density, source: source, createdAt: createdAt)

@@ -4884,7 +4884,7 @@ extension OpenAPIDocument {
           "log_error",
           "log_distance"
         ],
-        "description": "What a hybrid score is measured against (score hybrid only): a Gaussian of the calibration vectors' codes and the spread of their errors and distances.",
+        "description": "What a hybrid score is measured against (score hybrid only): a Gaussian of codes and the spread of their errors and distances, fitted to a training run's training split (many more vectors than it holds out), or to the calibration vectors when there is no split; the quantiles are always the calibration vectors' scores.",
         "properties": {
           "mean": {
             "type": "array",

@@ -12,7 +12,8 @@ Writes anomaly_reference.json beside this script:
 - the hybrid score of a small autoencoder: a Gaussian fitted to the codes of calibration
   vectors (np.cov, ridge 1e-6 x mean variance + 1e-12), the squared Mahalanobis distance by
   np.linalg.solve, ln(mse + 1e-12) and ln(distance + 1e-12) standardised by their calibration
-  mean and standard deviation (ddof 1), summed; for the calibration vectors and for new ones.
+  mean and standard deviation (ddof 1), summed; for the calibration vectors and for new ones
+  (and the quantiles of the new ones' scores: a calibration whose density is fitted elsewhere).
 Run: .venv/bin/python Tests/AEModelTests/Fixtures/make_anomaly_reference.py
 """
 import json
@@ -127,7 +128,8 @@ def hybrid_case(rows=40, new_rows=7):
     return {"architecture": arch, "layers": layers, "calibration": calibration, "new": new,
             "mean": mean, "log_error": {"mean": me, "deviation": se}, "log_distance": {"mean": md, "deviation": sd},
             "new_distances": distance(new), "calibration_scores": score(calibration), "new_scores": score(new),
-            "quantiles": [float(np.quantile(cal_scores, q, method="linear")) for q in QUANTILES]}
+            "quantiles": [float(np.quantile(cal_scores, q, method="linear")) for q in QUANTILES],
+            "new_quantiles": [float(np.quantile(f32(score(new)).astype(np.float64), q, method="linear")) for q in QUANTILES]}
 
 
 def tolist(o):
