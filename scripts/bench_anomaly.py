@@ -10,7 +10,8 @@ forest. Also the share of class c's test images the calibrated 0.99 threshold fl
 0.5-2 %, as the calibration says 1 %).
 
   bench_anomaly.py [--aeserve BIN] [--preset NAME | --architecture FILE] [--epochs N]
-                   [--per-class N] [--classes 0,1,…] [--scores mse,hybrid,elbo] [--json FILE]
+                   [--per-class N] [--classes 0,1,…] [--scores mse,hybrid,elbo] [--seed N]
+                   [--baseline-seed N] [--json FILE]
 
 Each trained model is scored once per kind in --scores (default mse and hybrid: the
 reconstruction error, and that error with the code's distance to the calibration codes).
@@ -53,6 +54,8 @@ def main():
     parser.add_argument("--per-class", type=int, default=6000, help="training images per class (all 6000 by default)")
     parser.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9")
     parser.add_argument("--scores", default="mse,hybrid", help="score kinds, comma-separated: mse, hybrid, elbo (variational)")
+    parser.add_argument("--seed", type=int, default=42, help="aeserve's training seed (weights, split, shuffles)")
+    parser.add_argument("--baseline-seed", type=int, default=0, help="random_state of PCA and the isolation forest")
     parser.add_argument("--extra", default="", help="more aeserve train options, e.g. '--noise 0.1 --beta 0.001'")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
@@ -82,7 +85,7 @@ def main():
             start = time.perf_counter()
             run([args.aeserve, "train", *model_arg, "--dataset", os.path.join(DATA, "train-images-idx3-ubyte.gz"),
                  "--labels", os.path.join(DATA, "train-labels-idx1-ubyte.gz"), "--classes", str(c),
-                 "--limit", str(args.per_class), "--epochs", str(args.epochs), "--seed", "42",
+                 "--limit", str(args.per_class), "--epochs", str(args.epochs), "--seed", str(args.seed),
                  "--validation-split", "0.1", *args.extra.split(), "--out", out])
             train_seconds = time.perf_counter() - start
             ours = {}
@@ -96,9 +99,9 @@ def main():
             normal = train_x[train_y == c][:args.per_class]
             anomalous = test_y != c
             start = time.perf_counter()
-            pca = PCA(n_components=latent, random_state=0).fit(normal)
+            pca = PCA(n_components=latent, random_state=args.baseline_seed).fit(normal)
             pca_scores = np.mean((pca.inverse_transform(pca.transform(test_x)) - test_x) ** 2, axis=1)
-            forest = IsolationForest(n_estimators=100, random_state=0, n_jobs=2).fit(normal)
+            forest = IsolationForest(n_estimators=100, random_state=args.baseline_seed, n_jobs=2).fit(normal)
             forest_scores = -forest.score_samples(test_x)
             baseline_seconds = time.perf_counter() - start
             row = {"class": c, "name": NAMES[c],
@@ -115,9 +118,10 @@ def main():
                   file=sys.stderr)
 
     what = args.architecture or f"preset {args.preset}"
-    print(f"One-class Fashion-MNIST: aeserve ({what}, {args.epochs} epochs{', ' + args.extra if args.extra else ''}; "
+    print(f"One-class Fashion-MNIST: aeserve ({what}, {args.epochs} epochs, seed {args.seed}{', ' + args.extra if args.extra else ''}; "
           f"{args.per_class} training images per class, 10 % held out for calibration; scores {', '.join(kinds)}) against PCA "
-          f"({latent} components) and an isolation forest (100 trees) on the same images; AUROC over the 10000 test images")
+          f"({latent} components) and an isolation forest (100 trees), random_state {args.baseline_seed}, on the same images; "
+          f"AUROC over the 10000 test images")
     print()
     header = ([f"aeserve {k} AUROC" for k in kinds] + ["PCA AUROC", "isolation forest AUROC"]
               + [f"{k} {measure}" for k in kinds for measure in ("AUPRC", "normal flagged at q0.99", "anomalies flagged")])
