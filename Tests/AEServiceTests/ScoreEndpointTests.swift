@@ -215,6 +215,9 @@ struct ScoreEndpointTests {
         #expect(calibrated.status == 200, "\(calibrated.text)")
         #expect(try calibrated.json()["calibration"]?["scores"]?["hybrid"]?["latent"]?["mean"]?.array?.count == 3)
         #expect(try live.post("/score", #"{"model": "plain", "vectors": \#(jsonRows(input)), "score": "hybrid"}"#).status == 200)
+        // Its histogram has buckets below zero, where most normal vectors' scores fall.
+        let metrics = try live.get("/metrics").text
+        #expect(metrics.contains(#"aeserve_anomaly_score_bucket{model="small",version="1",score="hybrid",le="-"#), "\(metrics)")
     }
 
     @Test("/metrics counts scores in a histogram and anomalies in a counter, by model, version and score kind")

@@ -24,10 +24,11 @@ public final class ServiceMetrics: Sendable {
         // Rows per merged product of dynamic batching: powers of two up to the largest max_batch.
         factory.valueHistogramBuckets["aeserve_inference_batch_rows"] = (0...16).map { Double(1 << $0) }
         // Anomaly scores: 1, 2.5, 5 per decade from 1e-5 to 1e3 (MSE of [0, 1] data sits near
-        // 1e-3 to 1e-1; ELBO scores reach further).
-        factory.valueHistogramBuckets["aeserve_anomaly_score"] = (-5...3).flatMap { decade in
-            [1, 2.5, 5].map { $0 * pow(10, Double(decade)) }
-        }
+        // 1e-3 to 1e-1; ELBO scores reach further), and the hybrid score's range: a sum of two
+        // standardised logs, negative for most normal vectors, its 0.99 quantile near 3 to 5.
+        let decades = (-5...3).flatMap { decade in [1, 2.5, 5].map { $0 * pow(10, Double(decade)) } }
+        let hybrid: [Double] = [-10, -5, -2.5, -1, 0, 2, 3, 4, 6, 8, 15, 20]
+        factory.valueHistogramBuckets["aeserve_anomaly_score"] = Set(decades + hybrid).sorted()
         self.factory = factory
     }
 
