@@ -247,15 +247,7 @@ struct CalibrationTests {
 
     @Test("the validation split calibration scores is the trainer's own held-out rows")
     func validationSplit() throws {
-        var g = RandomGenerator(seed: 2)
-        let data = Matrix<Float>(rows: 50, columns: 8, values: (0..<400).map { _ in Float(g.nextUniform()) })
-        var options = TrainingOptions()
-        options.validationSplit = 0.2
-        options.seed = 5
-        let trainer = try Trainer(architecture: Architecture(kind: .autoencoder, inputDimension: 8,
-                                                             encoder: [.init(units: 3, activation: .linear)],
-                                                             decoder: [.init(units: 8, activation: .sigmoid)]),
-                                  data: data, options: options)
+        let (trainer, data) = try Self.splitRun(rows: 50, validationSplit: 0.2, seed: 5, dataSeed: 2)
         let split = Trainer.split(rows: 50, validationSplit: 0.2, seed: 5)
         #expect(split.validation.count == 10 && split.training.count == 40)
         #expect(Set(split.validation).isDisjoint(with: split.training))
@@ -265,14 +257,8 @@ struct CalibrationTests {
 
     @Test("a run's hybrid density is fitted to its training split; its quantiles are the held-out split's scores")
     func hybridOfARun() throws {
-        var g = RandomGenerator(seed: 3)
-        let data = Matrix<Float>(rows: 60, columns: 8, values: (0..<480).map { _ in Float(g.nextUniform()) })
-        var options = TrainingOptions()
-        options.validationSplit = 0.25
-        let architecture = Architecture(kind: .autoencoder, inputDimension: 8, encoder: [.init(units: 3, activation: .linear)],
-                                        decoder: [.init(units: 8, activation: .sigmoid)])
-        let trainer = try Trainer(architecture: architecture, data: data, options: options)
-        let model = try Autoencoder<Float>(architecture: architecture, seed: 7)
+        let (trainer, _) = try Self.splitRun(rows: 60, validationSplit: 0.25, seed: 42, dataSeed: 3)
+        let model = try Autoencoder<Float>(architecture: Self.splitArchitecture, seed: 7)
         let hybrid = try #require(try trainer.calibration(of: model, dataset: "d")[.hybrid])
         let training = model.codesAndErrors(trainer.trainingSamples)
         let density = LatentDensity(codes: training.codes, errors: training.errors)
@@ -281,5 +267,22 @@ struct CalibrationTests {
         #expect(hybrid == Calibration(scores: density.scores(codes: held.codes, errors: held.errors), score: .hybrid,
                                       latent: density, source: hybrid.source))
         #expect(hybrid.count == 15)
+    }
+
+    /// The architecture of the split tests: 8 → 3 (linear) → 8 (sigmoid).
+    static let splitArchitecture = Architecture(kind: .autoencoder, inputDimension: 8,
+                                                encoder: [.init(units: 3, activation: .linear)],
+                                                decoder: [.init(units: 8, activation: .sigmoid)])
+
+    /// A trainer over `rows` uniform random rows (drawn from `dataSeed`) holding out
+    /// `validationSplit` of them, split by `seed`, and its data.
+    static func splitRun(rows: Int, validationSplit: Double, seed: UInt64,
+                         dataSeed: UInt64) throws -> (Trainer, Matrix<Float>) {
+        var g = RandomGenerator(seed: dataSeed)
+        let data = Matrix<Float>(rows: rows, columns: 8, values: (0..<(rows * 8)).map { _ in Float(g.nextUniform()) })
+        var options = TrainingOptions()
+        options.validationSplit = validationSplit
+        options.seed = seed
+        return (try Trainer(architecture: splitArchitecture, data: data, options: options), data)
     }
 }

@@ -26,6 +26,14 @@ func writeCalibratedModel(root: URL, name: String, version: Int, seed: UInt64,
 
 @Suite("Anomaly scores and calibration (live)")
 struct ScoreEndpointTests {
+    /// Six vectors, the third and fifth far from the calibration data, so both flags occur.
+    static func withOutliers() -> [[Float]] {
+        var input = smallVectors(count: 6, seed: 8)
+        input[2] = [Float](repeating: 5, count: 8)
+        input[4] = [Float](repeating: -3, count: 8)
+        return input
+    }
+
     static func calibrated() throws -> LiveService {
         try LiveService(models: { root in
             try writeCalibratedModel(root: root, name: "small", version: 1, seed: 1)
@@ -38,10 +46,7 @@ struct ScoreEndpointTests {
     func scoresAreReconstructionErrors() throws {
         let live = try Self.calibrated()
         defer { live.stop() }
-        // Some vectors far from the calibration data, so both flags occur.
-        var input = smallVectors(count: 6, seed: 8)
-        input[2] = [Float](repeating: 5, count: 8)
-        input[4] = [Float](repeating: -3, count: 8)
+        let input = Self.withOutliers()
         let body = #"{"vectors": \#(jsonRows(input))}"#
         let reconstructed = try live.post("/reconstruct", body).json()
         let response = try live.post("/score", body)
@@ -183,9 +188,7 @@ struct ScoreEndpointTests {
     func hybrid() throws {
         let live = try Self.calibrated()
         defer { live.stop() }
-        var input = smallVectors(count: 6, seed: 8)
-        input[2] = [Float](repeating: 5, count: 8)
-        input[4] = [Float](repeating: -3, count: 8)
+        let input = Self.withOutliers()
         let set = try #require(try CalibrationFile.load(contentsOf: live.modelsRoot.appendingPathComponent("small/1/calibration.json")))
         let calibration = try #require(set[.hybrid])
         let density = try #require(calibration.latent)
