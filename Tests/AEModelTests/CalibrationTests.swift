@@ -182,6 +182,18 @@ struct CalibrationTests {
         }
     }
 
+    @Test("the hybrid score is offered up to latent_dim 128 and refused above it, naming the limit")
+    func hybridLatentLimit() throws {
+        let wide = Architecture(kind: .autoencoder, inputDimension: 4, encoder: [.init(units: 129, activation: .linear)],
+                                decoder: [.init(units: 4, activation: .sigmoid)])
+        #expect(ScoreKind.available(for: wide) == [.mse])
+        #expect(ScoreKind.available(for: Self.splitArchitecture) == [.mse, .hybrid])
+        let model = try Autoencoder<Float>(architecture: wide, seed: 1)
+        let data = Matrix<Float>(rows: 3, columns: 4, repeating: 0.5)
+        #expect(throws: CalibrationError.self) { try Calibration.compute(model: model, data: data, kind: .hybrid, source: validation) }
+        #expect(model.scoringProblem(columns: 4, kind: .hybrid, elbo: ELBOSettings())?.contains("up to 128") == true)
+    }
+
     @Test("thresholds: a stored quantile exactly, others interpolated between their neighbours, 1 is the max, others refused")
     func thresholds() throws {
         let c = Calibration(scores: (1...1000).map { Float($0) / 1000 }, score: .mse, source: validation)

@@ -10,11 +10,11 @@ extension Autoencoder where S == Float {
         guard columns == architecture.inputDimension else {
             return "the data has \(columns) values per vector; the model expects input_dim \(architecture.inputDimension)"
         }
+        if let unavailable = architecture.unavailability(of: kind) { return unavailable }
         switch kind {
         case .mse:
             return nil
         case .elbo:
-            guard isVariational else { return "score 'elbo' needs a variational model; this one is a plain autoencoder" }
             return elbo.problem.map { "elbo: \($0)" }
         case .hybrid:
             guard let density else {

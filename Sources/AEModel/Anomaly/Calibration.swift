@@ -88,6 +88,7 @@ public struct Calibration: Sendable, Codable, Equatable {
             return Calibration(scores: scores, score: kind, elbo: elbo, source: source, createdAt: createdAt)
         }
         // The hybrid score is measured against a density, fitted first.
+        if let unavailable = model.architecture.unavailability(of: .hybrid) { throw CalibrationError(unavailable) }
         for matrix in [data] + (densityData.map { [$0] } ?? []) {
             if let problem = model.scoringProblem(columns: matrix.columns, kind: .mse, elbo: elbo) { throw CalibrationError(problem) }
         }

@@ -55,6 +55,10 @@ public struct LatentDensity: Sendable, Codable, Equatable {
         case logError = "log_error", logDistance = "log_distance"
     }
 
+    /// The largest latent size a density is fitted for: its whitening matrix grows as its
+    /// square (128² values are ≈ 0.4 MB of calibration.json).
+    public static let maximumLatent = 128
+
     /// Added to errors and distances before their logarithm, so an exact reconstruction or
     /// the mean code itself has a finite score.
     static let floor = 1e-12

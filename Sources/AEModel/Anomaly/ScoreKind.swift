@@ -14,9 +14,10 @@ public enum ScoreKind: String, Sendable, Codable, CaseIterable, Hashable {
     /// measured against a calibration, so only a calibrated version offers it.
     case hybrid
 
-    /// The kinds `architecture` can be scored with.
+    /// The kinds `architecture` can be scored with: hybrid up to `LatentDensity.maximumLatent`
+    /// latent dimensions (its calibration holds a latent_dim² matrix).
     public static func available(for architecture: Architecture) -> [ScoreKind] {
-        architecture.kind == .variational ? [.mse, .elbo, .hybrid] : [.mse, .hybrid]
+        allCases.filter { architecture.unavailability(of: $0) == nil }
     }
 }
 
@@ -52,5 +53,23 @@ public struct ELBOSettings: Sendable, Codable, Equatable, Hashable {
         }
         guard beta.isFinite, beta >= 0 else { return "beta must be a finite number ≥ 0, got \(beta)" }
         return nil
+    }
+}
+
+extension Architecture {
+    /// Why a model of this architecture cannot be scored with `kind`, or nil when it can.
+    public func unavailability(of kind: ScoreKind) -> String? {
+        switch kind {
+        case .mse:
+            return nil
+        case .elbo:
+            return self.kind != .variational ? "score 'elbo' needs a variational model; this one is a plain autoencoder" : nil
+        case .hybrid:
+            return latentDimension > LatentDensity.maximumLatent
+                ? """
+                  score 'hybrid' takes models with latent_dim up to \(LatentDensity.maximumLatent) (its calibration holds a \
+                  latent_dim × latent_dim matrix); this one has \(latentDimension)
+                  """ : nil
+        }
     }
 }

@@ -69,6 +69,9 @@ struct ScoreRequest: Sendable {
         if kind == .elbo && !served.model.isVariational {
             throw APIError.invalid("not_variational", "\(at) is a plain autoencoder; score 'elbo' needs a variational model (use 'mse')")
         }
+        if kind == .hybrid, let unavailable = served.architecture.unavailability(of: .hybrid) {
+            throw APIError.invalid("score_unavailable", "\(at): \(unavailable)")
+        }
         if kind != .elbo && (samples != nil || seed != nil) {
             throw APIError.invalid("invalid_field", "samples and seed apply to score 'elbo' only")
         }

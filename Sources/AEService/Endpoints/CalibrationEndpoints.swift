@@ -21,10 +21,10 @@ extension Service {
             let body = try CalibrationRequest.parse(request.body)
             let served = try lookup(name, version)
             let kinds = body.scores ?? ScoreKind.available(for: served.architecture)
-            if let kind = kinds.first(where: { !ScoreKind.available(for: served.architecture).contains($0) }) {
-                throw APIError.invalid("not_variational", """
-                    model '\(served.name)' v\(served.version) is a plain autoencoder; score '\(kind.rawValue)' needs a variational model
-                    """)
+            for kind in kinds {
+                guard let unavailable = served.architecture.unavailability(of: kind) else { continue }
+                throw APIError.invalid(kind == .elbo ? "not_variational" : "score_unavailable",
+                                       "model '\(served.name)' v\(served.version): \(unavailable)")
             }
             let (data, description) = try loadCalibrationData(body)
             var calibrations = served.calibration?.scores ?? [:]
