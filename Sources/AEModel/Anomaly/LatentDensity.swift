@@ -91,12 +91,11 @@ public struct LatentDensity: Sendable, Codable, Equatable {
         }
         let ridge = Self.relativeRidge * trace / Double(Swift.max(d, 1)) + Self.floor
         for i in 0..<d { covariance[i * d + i] += ridge }
+        let whitening = Self.inverseCholesky(covariance, dimension: d)
         self.mean = mean
-        whitening = Self.inverseCholesky(covariance, dimension: d)
-        logError = Scale(mean: 0, deviation: 1)
-        logDistance = Scale(mean: 0, deviation: 1)
+        self.whitening = whitening
         logError = Scale(errors.map { Self.log(Double($0)) })
-        logDistance = Scale(distances(codes).map(Self.log))
+        logDistance = Scale(Self.distances(codes, mean: mean, whitening: whitening).map(Self.log))
     }
 
     /// A density from stored parts (see each property).
@@ -109,6 +108,10 @@ public struct LatentDensity: Sendable, Codable, Equatable {
 
     /// The squared Mahalanobis distance of each row of `codes` to the mean.
     public func distances(_ codes: Matrix<Float>) -> [Double] {
+        Self.distances(codes, mean: mean, whitening: whitening)
+    }
+
+    private static func distances(_ codes: Matrix<Float>, mean: [Double], whitening: [Double]) -> [Double] {
         let d = mean.count
         precondition(codes.columns == d, "codes must have \(d) columns")
         var centred = [Double](repeating: 0, count: d)

@@ -65,13 +65,7 @@ struct ScoreRequest: Sendable {
 
     /// Checks the fields against each other and against the model; throws a 422 naming the field.
     func validate(for served: ServedModel) throws(APIError) {
-        let at = "model '\(served.name)' v\(served.version)"
-        if kind == .elbo && !served.model.isVariational {
-            throw APIError.invalid("not_variational", "\(at) is a plain autoencoder; score 'elbo' needs a variational model (use 'mse')")
-        }
-        if kind == .hybrid, let unavailable = served.architecture.unavailability(of: .hybrid) {
-            throw APIError.invalid("score_unavailable", "\(at): \(unavailable)")
-        }
+        if let refusal = APIError.unavailable(kind, for: served) { throw refusal }
         if kind != .elbo && (samples != nil || seed != nil) {
             throw APIError.invalid("invalid_field", "samples and seed apply to score 'elbo' only")
         }
@@ -85,5 +79,16 @@ struct ScoreRequest: Sendable {
         if case .value(let value) = threshold, !value.isFinite {
             throw APIError.invalid("invalid_field", "threshold.value must be a finite number")
         }
+    }
+}
+
+extension APIError {
+    /// The refusal of a score kind `served`'s architecture does not offer (elbo on a plain
+    /// autoencoder, hybrid past the latent limit), for /score and calibrate alike; nil when
+    /// it offers it.
+    static func unavailable(_ kind: ScoreKind, for served: ServedModel) -> APIError? {
+        guard let reason = served.architecture.unavailability(of: kind) else { return nil }
+        return .invalid(kind == .elbo ? "not_variational" : "score_unavailable",
+                        "model '\(served.name)' v\(served.version): \(reason) (use 'mse')")
     }
 }

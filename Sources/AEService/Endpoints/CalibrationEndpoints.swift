@@ -21,11 +21,7 @@ extension Service {
             let body = try CalibrationRequest.parse(request.body)
             let served = try lookup(name, version)
             let kinds = body.scores ?? ScoreKind.available(for: served.architecture)
-            for kind in kinds {
-                guard let unavailable = served.architecture.unavailability(of: kind) else { continue }
-                throw APIError.invalid(kind == .elbo ? "not_variational" : "score_unavailable",
-                                       "model '\(served.name)' v\(served.version): \(unavailable)")
-            }
+            if let refusal = kinds.lazy.compactMap({ APIError.unavailable($0, for: served) }).first { throw refusal }
             let (data, description) = try loadCalibrationData(body)
             var calibrations = served.calibration?.scores ?? [:]
             var elbo = ELBOSettings(metadata: served.metadata, calibration: served.calibration, samples: body.samples, seed: body.seed)
